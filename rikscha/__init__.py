@@ -1,0 +1,162 @@
+"""Rikscha: rides, fleet care and quarter services for a neighbourhood office."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, session
+
+from rikscha.config import ROOT, load_config
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    register_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_templating(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_config(app: Flask, overrides: dict | None) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(instance))
+    app.config.update(overrides or {})
+
+
+def register_extensions(app: Flask) -> None:
+    from rikscha.database import configure_engine
+    from rikscha.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from rikscha.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    _register_user_loader(login_manager)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Every model module, so that metadata (and Alembic) sees all tables."""
+    from rikscha.audit import models as _audit  # noqa: F401
+    from rikscha.auth import models as _auth  # noqa: F401
+    from rikscha.fleet import models as _fleet  # noqa: F401
+    from rikscha.notifications import models as _notifications  # noqa: F401
+    from rikscha.rides import models as _rides  # noqa: F401
+
+
+def _register_user_loader(login_manager) -> None:
+    from rikscha.auth.models import User
+    from rikscha.extensions import db
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The id carries the session version: changing the password ends other sessions.
+        try:
+            raw_id, version = user_id.split(":")
+            user = db.session.get(User, int(raw_id))
+        except (ValueError, TypeError):
+            return None
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    from rikscha.admin import bp as admin_bp
+    from rikscha.api import bp as api_bp
+    from rikscha.auth import bp as auth_bp
+    from rikscha.extensions import csrf
+    from rikscha.home import bp as home_bp
+    from rikscha.rides import bp as rides_bp
+
+    # Bearer-token requests carry no cookies, so CSRF does not apply to the API.
+    csrf.exempt(api_bp)
+    for blueprint in (home_bp, auth_bp, admin_bp, rides_bp, api_bp):
+        app.register_blueprint(blueprint)
+    if app.config.get("BENCHMARK_ROUTES"):
+        from rikscha.bench_routes import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from rikscha.extensions import db
+    from rikscha.security import add_security_headers
+
+    app.after_request(add_security_headers)
+
+    @app.teardown_request
+    def _end_transaction(exc):
+        # Views commit explicitly; anything left uncommitted (errors, reads) is rolled back.
+        db.session.rollback()
+
+    @app.before_request
+    def _remember_start():
+        g.language_options = app.config["LANGUAGES"]
+        session.permanent = True
+
+    @app.before_request
+    def _temporary_password_must_be_replaced():
+        from flask import redirect, request, url_for
+        from flask_login import current_user
+
+        allowed = {"auth.profile", "auth.password", "auth.logout", "auth.language", "static"}
+        if (request.blueprint != "api" and request.endpoint not in allowed
+                and current_user.is_authenticated and current_user.must_change_password):
+            return redirect(url_for("auth.profile"))
+
+
+def register_templating(app: Flask) -> None:
+    from rikscha.auth.roles import ROLE_LABELS
+    from rikscha.forms import ActionForm
+    from rikscha.i18n import register_filters
+    from rikscha.navigation import navigation_for
+
+    register_filters(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _globals():
+        from flask_babel import get_locale
+        from flask_login import current_user
+
+        return {
+            "office_name": app.config["RIKSCHA_OFFICE_NAME"],
+            "office_phone": app.config["RIKSCHA_OFFICE_PHONE"],
+            "current_locale": str(get_locale()),
+            "navigation": navigation_for(current_user),
+            # Unbound: the header forms must not read the request body (it may be too large).
+            "action_form": lambda: ActionForm(formdata=None),
+            "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+        }
+
+
+def register_errors(app: Flask) -> None:
+    from rikscha.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from rikscha.cli import register_commands
+
+    register_commands(app)

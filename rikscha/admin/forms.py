@@ -1,0 +1,34 @@
+"""Forms for managing users."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SearchField, StringField, TelField
+from wtforms.validators import Email, Length, Optional
+
+from rikscha.auth.roles import ALL_ROLES, ROLE_LABELS
+from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = SearchField(_l("Name, E-Mail oder Telefon"), validators=[Optional(), Length(max=100)], filters=[strip_filter])
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[NotBlank(), Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")), Length(max=254)],
+        filters=[strip_filter],
+    )
+    phone = TelField(_l("Telefon"), validators=[Optional(), Length(max=40)], filters=[strip_filter])
+    roles = MultiCheckboxField(
+        _l("Rollen"),
+        choices=choices((role.value, ROLE_LABELS[role]) for role in ALL_ROLES),
+        validators=[NotBlank(_l("Bitte wählen Sie mindestens eine Rolle."))],
+    )
+    active = BooleanField(_l("Konto ist aktiv"), default=True)

@@ -1,0 +1,1 @@
+"""Fleet care: rickshaws, stations, maintenance, defects, charging."""

@@ -1,0 +1,60 @@
+"""The public landing page and the start page each role lands on after login."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from rikscha.auth.roles import Role, public, roles_required
+from rikscha.home import bp
+
+# A user with several roles lands on the page of the first role they hold in this order.
+_START_PAGES = (
+    (Role.COORDINATOR, "home.coordinator"),
+    (Role.DRIVER, "home.driver"),
+    (Role.CARETAKER, "home.caretaker"),
+    (Role.RESIDENT, "home.resident"),
+)
+
+
+def start_url_for(user) -> str:
+    for role, endpoint in _START_PAGES:
+        if user.has_role(role):
+            return url_for(endpoint)
+    return url_for("auth.profile")
+
+
+@bp.route("/")
+@public
+def index():
+    return render_template("home/index.html")
+
+
+@bp.route("/start")
+@roles_required()
+def start():
+    return redirect(start_url_for(current_user))
+
+
+@bp.route("/bewohner")
+@roles_required(Role.RESIDENT)
+def resident():
+    return render_template("home/resident.html")
+
+
+@bp.route("/fahrer")
+@roles_required(Role.DRIVER)
+def driver():
+    return render_template("home/driver.html")
+
+
+@bp.route("/hausmeister")
+@roles_required(Role.CARETAKER)
+def caretaker():
+    return render_template("home/caretaker.html")
+
+
+@bp.route("/koordination")
+@roles_required(Role.COORDINATOR)
+def coordinator():
+    return render_template("home/coordinator.html")

@@ -1,0 +1,43 @@
+"""Language choice and German-first formatting of dates and times in the office's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, session
+from flask_babel import format_date, format_datetime, format_time
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["RIKSCHA_TIMEZONE"]
+
+
+def register_filters(app) -> None:
+    """Jinja filters: `datetime`, `date`, `time`, `weekday_date` in the office's zone and language."""
+
+    @app.template_filter("datetime")
+    def _datetime(value: datetime | None, fmt: str = "EEEE, d. MMMM y, HH:mm") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("date")
+    def _date(value: date | datetime | None, fmt: str = "EEEE, d. MMMM y") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return format_datetime(value, fmt)
+        return format_date(value, fmt)
+
+    @app.template_filter("time")
+    def _time(value: datetime | None, fmt: str = "HH:mm") -> str:
+        return format_time(value, fmt) if value else ""

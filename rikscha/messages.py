@@ -1,0 +1,32 @@
+"""German (translatable) messages for domain error codes, shared by pages and API."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "invalid_json": _l("Die Anfrage enthält kein gültiges JSON-Objekt."),
+    "validation_failed": _l("Einige Angaben sind nicht gültig."),
+    "not_found": _l("Nicht gefunden."),
+    "unauthorized": _l("Bitte melden Sie sich an (Zugangsschlüssel fehlt oder ist ungültig)."),
+    "forbidden": _l("Dafür fehlt Ihnen die Berechtigung."),
+    "method_not_allowed": _l("Diese Methode ist hier nicht erlaubt."),
+    "too_large": _l("Die Anfrage ist zu groß."),
+    "rate_limited": _l("Zu viele Anfragen. Bitte warten Sie einen Moment."),
+    "server_error": _l("Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal."),
+    "bad_request": _l("Die Anfrage ist ungültig."),
+    "email_taken": _l("Diese E-Mail-Adresse ist schon vergeben."),
+    "weak_password": _l("Das Passwort ist zu kurz."),
+    "login_throttled": _l("Zu viele Fehlversuche. Bitte warten Sie 15 Minuten."),
+    "invalid_credentials": _l("E-Mail-Adresse oder Passwort stimmen nicht."),
+}
+
+
+def message_for(code: str) -> str:
+    message = MESSAGES.get(code)
+    return str(message) if message is not None else code.replace("_", " ")
+
+
+def register_messages(messages: dict) -> None:
+    """Features add the messages for their own error codes."""
+    MESSAGES.update(messages)

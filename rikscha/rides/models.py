@@ -1,0 +1,261 @@
+"""Riders, places, rides, booking settings and the drivers' availability."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from rikscha.auth.models import User
+from rikscha.database import UTCDateTime, utcnow
+from rikscha.extensions import db
+from rikscha.fleet.models import Rickshaw
+
+
+class RideStatus(StrEnum):
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+ACTIVE_STATUSES = (RideStatus.REQUESTED.value, RideStatus.CONFIRMED.value)
+
+
+class CancelReason(StrEnum):
+    WEATHER = "weather"
+    RIDER = "rider"
+    ILLNESS = "illness"
+    VEHICLE = "vehicle"
+    OTHER = "other"
+
+
+class ConsentMethod(StrEnum):
+    ONLINE = "online"
+    PHONE = "phone"
+    PAPER = "paper"
+
+
+# The operational needs a driver must know about; nothing more detailed is asked.
+NEED_FIELDS = ("rollator", "help_getting_in", "wheelchair_transfer", "blanket", "companion")
+
+
+rider_managers = Table(
+    "rider_managers",
+    db.metadata,
+    Column("rider_id", ForeignKey("riders.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class NeedsMixin:
+    need_rollator: Mapped[bool] = mapped_column(default=False)
+    need_help_getting_in: Mapped[bool] = mapped_column(default=False)
+    need_wheelchair_transfer: Mapped[bool] = mapped_column(default=False)
+    need_blanket: Mapped[bool] = mapped_column(default=False)
+    need_companion: Mapped[bool] = mapped_column(default=False)
+    needs_note: Mapped[str] = mapped_column(Text, default="")
+
+    def needs(self) -> list[str]:
+        return [name for name in NEED_FIELDS if getattr(self, f"need_{name}")]
+
+
+class Rider(NeedsMixin, db.Model):
+    __tablename__ = "riders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_method: Mapped[str | None] = mapped_column(String(10))
+    consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    managers: Mapped[list[User]] = relationship(secondary=rider_managers, lazy="selectin")
+
+    def managed_by(self, user) -> bool:
+        return any(manager.id == user.id for manager in self.managers)
+
+
+class Place(db.Model):
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Ride(NeedsMixin, db.Model):
+    __tablename__ = "rides"
+    __table_args__ = (
+        CheckConstraint("passengers BETWEEN 1 AND 2", name="passengers_range"),
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        CheckConstraint("blocked_from <= start_at AND blocked_until >= end_at", name="block_covers_ride"),
+        CheckConstraint("km IS NULL OR km >= 0", name="km_not_negative"),
+        Index("ix_rides_start_at", "start_at"),
+        Index("ix_rides_rickshaw_block", "rickshaw_id", "blocked_from"),
+        Index("ix_rides_driver_block", "driver_id", "blocked_from"),
+        # No double booking, enforced by PostgreSQL itself across all server processes.
+        # (SQLite has no such constraint: there, bookings run in one BEGIN IMMEDIATE transaction.)
+        ExcludeConstraint(
+            (Column("rickshaw_id"), "="),
+            (func.tstzrange(Column("blocked_from"), Column("blocked_until"), text("'[)'")), "&&"),
+            name="ex_rides_rickshaw_overlap",
+            using="gist",
+            where=text("status IN ('requested', 'confirmed')"),
+        ).ddl_if(dialect="postgresql"),
+        ExcludeConstraint(
+            (Column("driver_id"), "="),
+            (func.tstzrange(Column("blocked_from"), Column("blocked_until"), text("'[)'")), "&&"),
+            name="ex_rides_driver_overlap",
+            using="gist",
+            where=text("status IN ('requested', 'confirmed')"),
+        ).ddl_if(dialect="postgresql"),
+        ExcludeConstraint(
+            (Column("rider_id"), "="),
+            (func.tstzrange(Column("start_at"), Column("end_at"), text("'[)'")), "&&"),
+            name="ex_rides_rider_overlap",
+            using="gist",
+            where=text("status IN ('requested', 'confirmed')"),
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("riders.id", ondelete="RESTRICT"), index=True)
+    passengers: Mapped[int] = mapped_column(default=1)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    pickup: Mapped[str] = mapped_column(String(300))
+    destination_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
+    destination_text: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=RideStatus.CONFIRMED.value)
+    cancel_reason: Mapped[str | None] = mapped_column(String(20))
+    cancel_note: Mapped[str] = mapped_column(String(300), default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    km: Mapped[float | None]
+    rickshaw_id: Mapped[int | None] = mapped_column(ForeignKey("rickshaws.id", ondelete="RESTRICT"))
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Set when a ride could not be moved off a grounded rickshaw: the office must call.
+    needs_attention: Mapped[bool] = mapped_column(default=False)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    booked_via: Mapped[str] = mapped_column(String(10), default="online")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    rider: Mapped[Rider] = relationship(lazy="joined", innerjoin=True)
+    rickshaw: Mapped[Rickshaw | None] = relationship(lazy="joined")
+    driver: Mapped[User | None] = relationship(foreign_keys=[driver_id], lazy="joined")
+    booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
+    destination_place: Mapped[Place | None] = relationship(lazy="joined")
+
+    @property
+    def destination(self) -> str:
+        if self.destination_place is not None:
+            return self.destination_place.name
+        return self.destination_text
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class BookingSettings(db.Model):
+    """The office's booking rules (one row). Opening hours are local times per weekday."""
+
+    __tablename__ = "booking_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # {"0": [["09:00", "18:00"]], …}: weekday 0 = Monday; a missing weekday is closed.
+    opening_hours: Mapped[dict] = mapped_column(JSON)
+    closed_days: Mapped[list] = mapped_column(JSON, default=list)  # ["2026-12-24", …]
+    lead_time_hours: Mapped[int] = mapped_column(default=24)
+    horizon_days: Mapped[int] = mapped_column(default=60)
+    durations: Mapped[list] = mapped_column(JSON)  # [30, 60, 90, 120]
+    buffer_minutes: Mapped[int] = mapped_column(default=15)
+    cancel_cutoff_hours: Mapped[int] = mapped_column(default=2)
+    office_phone: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class DriverAvailability(db.Model):
+    """A weekly recurring window in which a driver can drive (local time)."""
+
+    __tablename__ = "driver_availability"
+    __table_args__ = (CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+                      CheckConstraint("end_time > start_time", name="window_not_empty"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    driver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+
+
+class DriverAbsence(db.Model):
+    """Dated days on which a driver can't drive (holiday, sick), inclusive."""
+
+    __tablename__ = "driver_absences"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="range_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    driver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(20), default="other")  # holiday, sick, other
+
+
+class DriverQualification(db.Model):
+    """A driver was instructed on a rickshaw type; first aid validity lives on the profile."""
+
+    __tablename__ = "driver_qualifications"
+
+    driver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    rickshaw_kind: Mapped[str] = mapped_column(String(80), primary_key=True)
+    instructed_on: Mapped[date | None]
+
+
+class DriverProfile(db.Model):
+    __tablename__ = "driver_profiles"
+
+    driver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    first_aid_valid_until: Mapped[date | None]
+
+
+class CalendarFeed(db.Model):
+    """A secret, revocable iCalendar URL for a driver's or a rider manager's rides."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,148 @@
+"""Loading one local day's scheduling state from the database (a fixed handful of queries)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, select
+
+from rikscha.auth.models import User, UserRole
+from rikscha.auth.roles import Role
+from rikscha.extensions import db
+from rikscha.fleet.models import Rickshaw, RickshawBlock, RickshawStatus
+from rikscha.rides.models import (
+    ACTIVE_STATUSES,
+    DriverAbsence,
+    DriverAvailability,
+    DriverProfile,
+    DriverQualification,
+    Ride,
+)
+from rikscha.scheduling import (
+    BookingRules,
+    DayPlan,
+    DriverState,
+    Interval,
+    RickshawState,
+    WeeklyWindow,
+    expand_weekly,
+    local_day_bounds,
+)
+
+
+def _active_rides_between(start: datetime, end: datetime, exclude_ride_id: int | None):
+    query = select(
+        Ride.id, Ride.rickshaw_id, Ride.driver_id, Ride.start_at, Ride.end_at, Ride.blocked_from, Ride.blocked_until
+    ).where(Ride.status.in_(ACTIVE_STATUSES), Ride.blocked_until > start, Ride.blocked_from < end)
+    if exclude_ride_id is not None:
+        query = query.where(Ride.id != exclude_ride_id)
+    return db.session.execute(query).all()
+
+
+def _week_minutes(day: date, rules: BookingRules, exclude_ride_id: int | None) -> dict[int, int]:
+    monday = day - timedelta(days=day.weekday())
+    start = local_day_bounds(monday, rules.tz).start
+    end = local_day_bounds(monday + timedelta(days=6), rules.tz).end
+    rows = _active_rides_between(start, end, exclude_ride_id)
+    minutes: dict[int, int] = defaultdict(int)
+    for row in rows:
+        if row.driver_id is not None and start <= row.start_at < end:
+            minutes[row.driver_id] += int((row.end_at - row.start_at).total_seconds() // 60)
+    return minutes
+
+
+def load_day_plan(day: date, rules: BookingRules, *, exclude_ride_id: int | None = None) -> DayPlan:
+    """Everything the scheduler needs for `day`; `exclude_ride_id` leaves one ride out (reassigning)."""
+    bounds = local_day_bounds(day, rules.tz)
+    # Rides reaching into the day through their buffers block it too.
+    margin = rules.buffer + timedelta(hours=4)
+    rides = _active_rides_between(bounds.start - margin, bounds.end + margin, exclude_ride_id)
+    rickshaw_blocks: dict[int, list[Interval]] = defaultdict(list)
+    driver_blocks: dict[int, list[Interval]] = defaultdict(list)
+    booked_minutes: dict[int, int] = defaultdict(int)
+    for ride in rides:
+        blocked = Interval(ride.blocked_from, ride.blocked_until)
+        if ride.rickshaw_id is not None:
+            rickshaw_blocks[ride.rickshaw_id].append(blocked)
+            if bounds.start <= ride.start_at < bounds.end:
+                booked_minutes[ride.rickshaw_id] += int((ride.end_at - ride.start_at).total_seconds() // 60)
+        if ride.driver_id is not None:
+            driver_blocks[ride.driver_id].append(blocked)
+
+    for block in db.session.scalars(
+        select(RickshawBlock).where(RickshawBlock.end_at > bounds.start, RickshawBlock.start_at < bounds.end)
+    ):
+        rickshaw_blocks[block.rickshaw_id].append(Interval(block.start_at, block.end_at))
+
+    rickshaws = tuple(
+        RickshawState(
+            id=r.id, seats=r.seats, kind=r.kind, odometer=r.odometer_km, capacity_minutes=r.capacity_minutes,
+            booked_minutes=booked_minutes[r.id], blocks=tuple(sorted(rickshaw_blocks[r.id])),
+        )
+        for r in db.session.scalars(select(Rickshaw).where(Rickshaw.status == RickshawStatus.IN_SERVICE))
+    )
+    return DayPlan(day=day, rules=rules, rickshaws=rickshaws,
+                   drivers=_driver_states(day, rules, driver_blocks, exclude_ride_id))
+
+
+def _driver_states(day, rules, driver_blocks, exclude_ride_id) -> tuple[DriverState, ...]:
+    driver_ids = db.session.scalars(
+        select(User.id).join(UserRole).where(User.active.is_(True), UserRole.role == Role.DRIVER.value)
+    ).all()
+    if not driver_ids:
+        return ()
+    weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
+    for row in db.session.scalars(
+        select(DriverAvailability).where(
+            DriverAvailability.driver_id.in_(driver_ids), DriverAvailability.weekday == day.weekday()
+        )
+    ):
+        weekly[row.driver_id].append(WeeklyWindow(row.weekday, row.start_time, row.end_time))
+    absent = set(
+        db.session.scalars(
+            select(DriverAbsence.driver_id).where(
+                DriverAbsence.driver_id.in_(driver_ids), DriverAbsence.start_date <= day, DriverAbsence.end_date >= day
+            )
+        )
+    )
+    # First aid must be valid on the day of the ride.
+    first_aid_ok = set(
+        db.session.scalars(
+            select(DriverProfile.driver_id).where(
+                DriverProfile.driver_id.in_(driver_ids),
+                DriverProfile.first_aid_valid_until >= day,
+            )
+        )
+    )
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for driver_id, kind in db.session.execute(
+        select(DriverQualification.driver_id, DriverQualification.rickshaw_kind).where(
+            DriverQualification.driver_id.in_(driver_ids)
+        )
+    ):
+        kinds[driver_id].add(kind)
+    week = _week_minutes(day, rules, exclude_ride_id)
+    states = []
+    for driver_id in sorted(driver_ids):
+        if driver_id in absent or driver_id not in first_aid_ok or not weekly[driver_id] or not kinds[driver_id]:
+            continue
+        states.append(
+            DriverState(
+                id=driver_id,
+                qualified_kinds=frozenset(kinds[driver_id]),
+                windows=tuple(expand_weekly(weekly[driver_id], (), day, rules.tz)),
+                blocks=tuple(sorted(driver_blocks[driver_id])),
+                week_minutes=week[driver_id],
+            )
+        )
+    return tuple(states)
+
+
+def rider_rides_overlapping(rider_id: int, start: datetime, end: datetime, exclude_ride_id: int | None = None):
+    query = select(func.count(Ride.id)).where(
+        and_(Ride.rider_id == rider_id, Ride.status.in_(ACTIVE_STATUSES), Ride.start_at < end, Ride.end_at > start)
+    )
+    if exclude_ride_id is not None:
+        query = query.where(Ride.id != exclude_ride_id)
+    return db.session.scalar(query)

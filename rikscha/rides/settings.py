@@ -1,0 +1,73 @@
+"""The office's booking settings as scheduling rules."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from rikscha.extensions import db
+from rikscha.rides.models import BookingSettings
+from rikscha.scheduling import BookingRules
+
+DEFAULT_OPENING_HOURS = {str(weekday): [["09:00", "18:00"]] for weekday in range(6)}
+DEFAULT_DURATIONS = [30, 60, 90, 120]
+
+
+def default_settings() -> BookingSettings:
+    return BookingSettings(
+        opening_hours=DEFAULT_OPENING_HOURS,
+        closed_days=[],
+        lead_time_hours=24,
+        horizon_days=60,
+        durations=DEFAULT_DURATIONS,
+        buffer_minutes=15,
+        cancel_cutoff_hours=2,
+        office_phone=current_app.config["RIKSCHA_OFFICE_PHONE"],
+    )
+
+
+def current_settings() -> BookingSettings:
+    """The stored settings, or unsaved defaults (reading never writes)."""
+    return db.session.scalar(select(BookingSettings).order_by(BookingSettings.id).limit(1)) or default_settings()
+
+
+def ensure_settings() -> BookingSettings:
+    """The stored settings row, created with the defaults if missing (for writers)."""
+    settings = db.session.scalar(select(BookingSettings).order_by(BookingSettings.id).limit(1))
+    if settings is None:
+        settings = default_settings()
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def office_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["RIKSCHA_TIMEZONE"])
+
+
+def _time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def rules_from(settings: BookingSettings) -> BookingRules:
+    return BookingRules(
+        tz=office_zone(),
+        opening_hours={
+            int(weekday): tuple((_time(a), _time(b)) for a, b in windows)
+            for weekday, windows in (settings.opening_hours or {}).items()
+            if windows
+        },
+        closed_days=frozenset(date.fromisoformat(day) for day in settings.closed_days or []),
+        lead_time=timedelta(hours=settings.lead_time_hours),
+        horizon=timedelta(days=settings.horizon_days),
+        durations=tuple(sorted(int(m) for m in settings.durations)),
+        buffer=timedelta(minutes=settings.buffer_minutes),
+    )
+
+
+def current_rules() -> BookingRules:
+    return rules_from(current_settings())

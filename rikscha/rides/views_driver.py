@@ -1,0 +1,3 @@
+"""Ride pages for the driver role (being built)."""
+
+from rikscha.rides import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Calendar feeds (being built)."""
+
+from rikscha.rides import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Ride pages for the office role (being built)."""
+
+from rikscha.rides import bp  # noqa: F401

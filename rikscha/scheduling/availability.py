@@ -1,0 +1,257 @@
+"""Free start times and automatic (rickshaw, driver) assignment for one local day."""
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from ._errors import SchedulingError
+from .intervals import Interval, covers, merge, subtract
+from .rules import BookingRuleError, BookingRules, check_bookable, opening_windows
+
+
+class NoAssignment(SchedulingError):
+    """No (rickshaw, driver) pair can take a ride.
+
+    ``code`` is ``no_capacity`` when no rickshaw of the day has enough seats and enough
+    remaining riding minutes (at any time), otherwise ``slot_taken``.
+    """
+
+
+@dataclass(frozen=True)
+class RickshawState:
+    """An in-service rickshaw as seen by the scheduler for one local day.
+
+    ``booked_minutes`` are the riding minutes of its non-cancelled rides that day;
+    ``blocks`` are the periods it is unavailable: existing rides' blocked periods
+    ``[start - buffer, end + buffer)`` and maintenance blocks. Grounded or retired
+    rickshaws are left out of the plan by the caller.
+    """
+
+    id: int
+    seats: int
+    kind: str
+    odometer: int
+    capacity_minutes: int
+    booked_minutes: int
+    blocks: tuple[Interval, ...]
+
+
+@dataclass(frozen=True)
+class DriverState:
+    """An active driver as seen by the scheduler for one local day.
+
+    ``windows`` are the UTC periods the driver is available that day (absences already
+    removed), ``blocks`` the blocked periods of their rides, and ``week_minutes`` the
+    riding minutes booked for them in that ISO week.
+    """
+
+    id: int
+    qualified_kinds: frozenset[str]
+    windows: tuple[Interval, ...]
+    blocks: tuple[Interval, ...]
+    week_minutes: int
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """Everything the scheduler needs about one local ``day``: rules, rickshaws, drivers."""
+
+    day: date
+    rules: BookingRules
+    rickshaws: tuple[RickshawState, ...]
+    drivers: tuple[DriverState, ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The pair chosen for a ride, the ride itself and the period it blocks for both."""
+
+    rickshaw_id: int
+    driver_id: int
+    ride: Interval
+    blocked: Interval
+
+
+def blocked_period(start: datetime, duration_minutes: int, rules: BookingRules) -> Interval:
+    """Return ``[start - buffer, start + duration + buffer)``, what a ride blocks.
+
+    This is the period that must not overlap any other blocked period of the same
+    rickshaw or driver; the database constraint uses the same range.
+    """
+    ride = Interval(start, start + timedelta(minutes=duration_minutes))
+    return ride.padded(rules.buffer, rules.buffer)
+
+
+def candidate_starts(plan: DayPlan) -> list[datetime]:
+    """Return every start offered on ``plan.day``, sorted, as UTC instants.
+
+    These are the instants ``window.start + k * slot_step`` that lie inside an opening
+    window (``k >= 0``), regardless of ride duration, lead time or availability.
+    """
+    step = plan.rules.slot_step
+    starts: set[datetime] = set()
+    for window in opening_windows(plan.day, plan.rules):
+        current = window.start
+        while current < window.end:
+            starts.add(current)
+            current += step
+    return sorted(starts)
+
+
+def eligible_pairs(
+    plan: DayPlan, start: datetime, duration_minutes: int, passengers: int
+) -> list[tuple[RickshawState, DriverState]]:
+    """Return every (rickshaw, driver) pair that could take the ride, best first.
+
+    A rickshaw is eligible if it has at least ``passengers`` seats, its booked minutes
+    plus ``duration_minutes`` fit its daily capacity, and none of its blocks overlaps the
+    ride's blocked period. A driver is eligible for it if qualified for the rickshaw's
+    kind, available for the whole blocked period and not blocked during it. Booking
+    rules (hours, lead time…) are not checked here; see ``rules.check_bookable``.
+
+    Order (deterministic): driver's week minutes ascending, then rickshaw odometer
+    ascending, then driver id, then rickshaw id.
+    """
+    blocked = blocked_period(start, duration_minutes, plan.rules)
+    rickshaws = [
+        rickshaw
+        for rickshaw in plan.rickshaws
+        if _fits_day(rickshaw, duration_minutes, passengers)
+        and not any(block.overlaps(blocked) for block in rickshaw.blocks)
+    ]
+    drivers = [
+        driver
+        for driver in plan.drivers
+        if covers(driver.windows, blocked) and not any(block.overlaps(blocked) for block in driver.blocks)
+    ]
+    pairs = [
+        (rickshaw, driver)
+        for rickshaw in rickshaws
+        for driver in drivers
+        if rickshaw.kind in driver.qualified_kinds
+    ]
+    pairs.sort(
+        key=lambda pair: (
+            pair[1].week_minutes,
+            pair[0].odometer,
+            pair[1].id,
+            pair[0].id,
+        )
+    )
+    return pairs
+
+
+def assign(plan: DayPlan, start: datetime, duration_minutes: int, passengers: int) -> Assignment:
+    """Return the assignment for a ride: the first pair of ``eligible_pairs``.
+
+    Raises ``NoAssignment("no_capacity")`` if no rickshaw of the plan has enough seats
+    and remaining daily riding minutes at all, and ``NoAssignment("slot_taken")`` if
+    some have but no pair is free at this time. Booking rules are not checked here.
+    """
+    pairs = eligible_pairs(plan, start, duration_minutes, passengers)
+    if not pairs:
+        if not any(_fits_day(r, duration_minutes, passengers) for r in plan.rickshaws):
+            raise NoAssignment("no_capacity", start=start, duration_minutes=duration_minutes)
+        raise NoAssignment("slot_taken", start=start, duration_minutes=duration_minutes)
+    rickshaw, driver = pairs[0]
+    blocked = blocked_period(start, duration_minutes, plan.rules)
+    return Assignment(
+        rickshaw_id=rickshaw.id,
+        driver_id=driver.id,
+        ride=Interval(start, start + timedelta(minutes=duration_minutes)),
+        blocked=blocked,
+    )
+
+
+def free_starts(
+    plan: DayPlan,
+    duration_minutes: int,
+    passengers: int,
+    now: datetime,
+    *,
+    privileged: bool = False,
+) -> list[datetime]:
+    """Return the starts of ``candidate_starts(plan)`` at which the ride can be booked.
+
+    A start is free if ``check_bookable`` passes for it (with ``now`` and
+    ``privileged``) and ``assign`` would find a pair. The result is exactly that, but is
+    computed without building pairs: each rickshaw's blocks and each driver's free time
+    (windows minus blocks) are merged once, and every start is tested with binary
+    search, stopping at the first rickshaw of each kind and the first matching driver.
+    """
+    rules = plan.rules
+    rickshaws_by_kind: dict[str, list[_Busy]] = {}
+    for rickshaw in plan.rickshaws:
+        if _fits_day(rickshaw, duration_minutes, passengers):
+            rickshaws_by_kind.setdefault(rickshaw.kind, []).append(_Busy(rickshaw.blocks))
+    kinds_with_capacity = frozenset(rickshaws_by_kind)
+    drivers: list[tuple[frozenset[str], _Free]] = []
+    for driver in plan.drivers:
+        usable_kinds = driver.qualified_kinds & kinds_with_capacity
+        free = _Free(driver.windows, driver.blocks)
+        if usable_kinds and free.starts:
+            drivers.append((usable_kinds, free))
+    if not drivers:
+        return []
+
+    result = []
+    for start in candidate_starts(plan):
+        try:
+            check_bookable(start, duration_minutes, passengers, rules, now, privileged=privileged)
+        except BookingRuleError:
+            continue
+        blocked = blocked_period(start, duration_minutes, rules)
+        kinds = {
+            kind
+            for kind, busy_list in rickshaws_by_kind.items()
+            if any(busy.is_free(blocked) for busy in busy_list)
+        }
+        if any(kinds & driver_kinds and free.covers(blocked) for driver_kinds, free in drivers):
+            result.append(start)
+    return result
+
+
+def rider_conflict(existing: Iterable[Interval], new: Interval) -> bool:
+    """Return True if ride ``new`` overlaps one of the rider's ``existing`` rides.
+
+    Compares the rides themselves, without buffers: a rider may end one ride at 11:00
+    and start the next at 11:00.
+    """
+    return any(ride.overlaps(new) for ride in existing)
+
+
+def _fits_day(rickshaw: RickshawState, duration_minutes: int, passengers: int) -> bool:
+    return (
+        rickshaw.seats >= passengers
+        and rickshaw.booked_minutes + duration_minutes <= rickshaw.capacity_minutes
+    )
+
+
+class _Busy:
+    """Merged blocks of one resource, searchable by binary search."""
+
+    def __init__(self, blocks: Sequence[Interval]) -> None:
+        merged = merge(blocks)
+        self.starts = [block.start for block in merged]
+        self.ends = [block.end for block in merged]
+
+    def is_free(self, period: Interval) -> bool:
+        """Return True if no block overlaps ``period``."""
+        # The first block ending after period.start is the only candidate for overlap.
+        index = bisect_right(self.ends, period.start)
+        return index == len(self.ends) or self.starts[index] >= period.end
+
+
+class _Free:
+    """Merged free time (windows minus blocks) of one driver, searchable by bisection."""
+
+    def __init__(self, windows: Sequence[Interval], blocks: Sequence[Interval]) -> None:
+        free = subtract(windows, blocks)
+        self.starts = [piece.start for piece in free]
+        self.ends = [piece.end for piece in free]
+
+    def covers(self, period: Interval) -> bool:
+        """Return True if one free piece contains all of ``period``."""
+        index = bisect_right(self.starts, period.start) - 1
+        return index >= 0 and self.ends[index] >= period.end

@@ -1,0 +1,1 @@
+"""The declared route × role expectations, one module per feature."""
