@@ -60,6 +60,7 @@ def _import_models() -> None:
     from rikscha.auth import models as _auth  # noqa: F401
     from rikscha.fleet import models as _fleet  # noqa: F401
     from rikscha.notifications import models as _notifications  # noqa: F401
+    from rikscha.quarter import models as _quarter  # noqa: F401
     from rikscha.rides import models as _rides  # noqa: F401
 
 
@@ -85,12 +86,14 @@ def register_blueprints(app: Flask) -> None:
     from rikscha.api import bp as api_bp
     from rikscha.auth import bp as auth_bp
     from rikscha.extensions import csrf
+    from rikscha.fleet import bp as fleet_bp
     from rikscha.home import bp as home_bp
+    from rikscha.quarter import bp as quarter_bp
     from rikscha.rides import bp as rides_bp
 
     # Bearer-token requests carry no cookies, so CSRF does not apply to the API.
     csrf.exempt(api_bp)
-    for blueprint in (home_bp, auth_bp, admin_bp, rides_bp, api_bp):
+    for blueprint in (home_bp, auth_bp, admin_bp, rides_bp, fleet_bp, quarter_bp, api_bp):
         app.register_blueprint(blueprint)
     if app.config.get("BENCHMARK_ROUTES"):
         from rikscha.bench_routes import bp as bench_bp

@@ -19,6 +19,9 @@ MESSAGES = {
     "weak_password": _l("Das Passwort ist zu kurz."),
     "login_throttled": _l("Zu viele Fehlversuche. Bitte warten Sie 15 Minuten."),
     "invalid_credentials": _l("E-Mail-Adresse oder Passwort stimmen nicht."),
+    "photo_too_large": _l("Das Foto ist zu groß. Bitte wählen Sie ein Foto mit höchstens 5 MB."),
+    "photo_empty": _l("Die Datei ist leer."),
+    "photo_wrong_type": _l("Bitte laden Sie ein Foto im Format JPEG, PNG oder WebP hoch."),
 }
 
 

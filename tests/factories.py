@@ -100,3 +100,16 @@ def make_ride(*, rider=None, start, duration=60, passengers=1, by=None, now=None
                           pickup=extra.pop("pickup", rider.address), **extra)
     return book_ride(request, by=db.session.merge(by) if by else None, via="phone",
                      now=now or (start - timedelta(days=2)), privileged=privileged)
+
+
+def make_station(**overrides):
+    from rikscha.fleet.models import Station
+
+    n = next(_sequence)
+    values = {"name": f"Station {n}", "address": f"Hofweg {n}", "is_charging": True, "is_service": True,
+              "chargers": 2}
+    values.update(overrides)
+    station = Station(**values)
+    db.session.add(station)
+    db.session.flush()
+    return station

@@ -1,1 +1,7 @@
 """Fleet care: rickshaws, stations, maintenance, defects, charging."""
+
+from flask import Blueprint
+
+bp = Blueprint("fleet", __name__, url_prefix="/flotte")
+
+from rikscha.fleet import views  # noqa: E402,F401

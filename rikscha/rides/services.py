@@ -27,6 +27,7 @@ from rikscha.rides.settings import current_settings, rules_from
 from rikscha.scheduling import (
     BookingRuleError,
     BookingRules,
+    Interval,
     NoAssignment,
     assign,
     check_bookable,
@@ -242,16 +243,19 @@ def _move(ride: Ride, rickshaw_id: int, driver_id: int, *, by, now: datetime, ac
     notify_ride(ride, "change", now=now)
 
 
-def move_rides_off_rickshaw(rickshaw: Rickshaw, *, by, now: datetime) -> tuple[list[Ride], list[Ride]]:
-    """After grounding: move future rides to another eligible pair; flag the rest for the office.
+def move_rides_off_rickshaw(rickshaw: Rickshaw, *, by, now: datetime,
+                            window: Interval | None = None) -> tuple[list[Ride], list[Ride]]:
+    """After grounding (or in a maintenance block's `window`): move future rides to another
+    eligible pair; flag the rest for the office. Returns (moved, flagged).
 
-    Returns (moved, flagged). The rickshaw must already be out of service, so the plan skips it.
+    The rickshaw must already be out of service (or blocked), so the plan does not offer it.
     """
     rules = rules_from(current_settings())
-    rides = db.session.scalars(
-        select(Ride).where(Ride.rickshaw_id == rickshaw.id, Ride.status.in_(ACTIVE_STATUSES), Ride.start_at > now)
-        .order_by(Ride.start_at)
-    ).all()
+    query = select(Ride).where(Ride.rickshaw_id == rickshaw.id, Ride.status.in_(ACTIVE_STATUSES),
+                               Ride.start_at > now)
+    if window is not None:
+        query = query.where(Ride.blocked_from < window.end, Ride.blocked_until > window.start)
+    rides = db.session.scalars(query.order_by(Ride.start_at)).all()
     moved, flagged = [], []
     for ride in rides:
         plan = load_day_plan(local_day(ride.start_at, rules), rules, exclude_ride_id=ride.id)

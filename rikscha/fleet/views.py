@@ -1,0 +1,3 @@
+"""Fleet pages (being built)."""
+
+from rikscha.fleet import bp  # noqa: F401

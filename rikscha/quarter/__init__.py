@@ -1,0 +1,7 @@
+"""Quarter caretakers: areas, tasks and rounds, work logs, residents' problem reports."""
+
+from flask import Blueprint
+
+bp = Blueprint("quarter", __name__, url_prefix="/quartier")
+
+from rikscha.quarter import views  # noqa: E402,F401

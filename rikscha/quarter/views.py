@@ -1,0 +1,3 @@
+"""Quarter pages (being built)."""
+
+from rikscha.quarter import bp  # noqa: F401
