@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -66,7 +68,27 @@ def demo_command():
         click.echo(f"  {email:28} {', '.join(user.roles)}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path):
+    """Write a consistent copy of the SQLite database to PATH while the app runs.
+
+    PostgreSQL installations use pg_dump instead (see the README).
+    """
+    from rikscha.backup import BackupNotSupported, backup_sqlite
+
+    try:
+        size = backup_sqlite(db.engine, path)
+    except BackupNotSupported as error:
+        raise click.ClickException("This database is PostgreSQL: use pg_dump (see README, 'Backups').") from error
+    except DomainError as error:
+        raise click.ClickException(f"{path} exists already; choose a new file name.") from error
+    click.echo(f"Backup written to {path} ({size} bytes)")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SearchField, StringField, TelField
-from wtforms.validators import Email, Length, Optional
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SearchField, StringField, TelField
+from wtforms.validators import Email, Length, NumberRange, Optional
 
 from rikscha.auth.roles import ALL_ROLES, ROLE_LABELS
 from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
@@ -32,3 +32,16 @@ class UserForm(FlaskForm):
         validators=[NotBlank(_l("Bitte wählen Sie mindestens eine Rolle."))],
     )
     active = BooleanField(_l("Konto ist aktiv"), default=True)
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    entity = StringField(_l("Art des Eintrags"), validators=[Optional(), Length(max=40)], filters=[strip_filter],
+                         description=_l("z. B. ride, rider, user, rickshaw, defect, task"))
+    entity_id = IntegerField(_l("Nummer"), validators=[Optional(), NumberRange(min=1)])
+    actor = StringField(_l("Wer (Name oder E-Mail)"), validators=[Optional(), Length(max=100)], filters=[strip_filter])
+    start = DateField(_l("Von"), validators=[Optional()])
+    end = DateField(_l("Bis"), validators=[Optional()])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from rikscha.admin import bp
-from rikscha.admin.forms import UserForm, UserSearchForm
+from rikscha.admin.forms import AuditFilterForm, UserForm, UserSearchForm
+from rikscha.audit.queries import audit_page
 from rikscha.auth.models import User
 from rikscha.auth.roles import Role, roles_required
 from rikscha.auth.services import EmailTaken, invite_user, set_temporary_password, update_user
@@ -86,3 +89,19 @@ def user_password(user_id: int):
     password = set_temporary_password(person, actor=current_user)
     db.session.commit()
     return render_template("admin/temporary_password.html", person=person, password=password)
+
+
+@bp.route("/protokoll")
+@roles_required(Role.COORDINATOR)
+def audit():
+    form = AuditFilterForm(request.args)
+    events, has_next = [], False
+    if form.validate():
+        events, has_next = audit_page(
+            entity=form.entity.data, entity_id=form.entity_id.data, actor=form.actor.data,
+            start=form.start.data, end=form.end.data, tz=ZoneInfo(current_app.config["RIKSCHA_TIMEZONE"]),
+            page=form.page.data or 1,
+        )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("admin/audit.html", form=form, events=events, has_next=has_next,
+                           page=form.page.data or 1, args=args)

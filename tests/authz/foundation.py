@@ -24,6 +24,7 @@ EXPECTATIONS = {
     "admin.user_new": {"coordinator"},
     "admin.user_edit": {"coordinator"},
     "admin.user_password": {"coordinator"},
+    "admin.audit": {"coordinator"},
     "api.openapi_document": PUBLIC,
     "api.me": ANY,
     "api.users_create": {"coordinator"},
