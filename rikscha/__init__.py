@@ -82,23 +82,27 @@ def _register_user_loader(login_manager) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    # View modules are imported here, not by their packages: importing a model must never pull
+    # in views (that made circular imports between features).
     from rikscha.admin import bp as admin_bp
+    from rikscha.admin import views as _admin_views  # noqa: F401
     from rikscha.api import bp as api_bp
     from rikscha.auth import bp as auth_bp
+    from rikscha.auth import views as _auth_views  # noqa: F401
     from rikscha.extensions import csrf
     from rikscha.fleet import bp as fleet_bp
+    from rikscha.fleet import views as _fleet_views  # noqa: F401
     from rikscha.home import bp as home_bp
+    from rikscha.home import views as _home_views  # noqa: F401
     from rikscha.quarter import bp as quarter_bp
+    from rikscha.quarter import views as _quarter_views  # noqa: F401
     from rikscha.rides import bp as rides_bp
+    from rikscha.rides import views_driver, views_feeds, views_office, views_resident  # noqa: F401
 
     # Bearer-token requests carry no cookies, so CSRF does not apply to the API.
     csrf.exempt(api_bp)
     for blueprint in (home_bp, auth_bp, admin_bp, rides_bp, fleet_bp, quarter_bp, api_bp):
         app.register_blueprint(blueprint)
-    if app.config.get("BENCHMARK_ROUTES"):
-        from rikscha.bench_routes import bp as bench_bp
-
-        app.register_blueprint(bench_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -133,6 +137,7 @@ def register_templating(app: Flask) -> None:
     from rikscha.forms import ActionForm
     from rikscha.i18n import register_filters
     from rikscha.navigation import navigation_for
+    from rikscha.rides.settings import office_phone
 
     register_filters(app)
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -144,7 +149,7 @@ def register_templating(app: Flask) -> None:
 
         return {
             "office_name": app.config["RIKSCHA_OFFICE_NAME"],
-            "office_phone": app.config["RIKSCHA_OFFICE_PHONE"],
+            "office_phone": office_phone(),
             "current_locale": str(get_locale()),
             "navigation": navigation_for(current_user),
             # Unbound: the header forms must not read the request body (it may be too large).

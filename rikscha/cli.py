@@ -88,7 +88,12 @@ def backup_command(path: Path):
 
 
 def register_commands(app: Flask) -> None:
+    from rikscha.notifications.cli import notifications_cli
+    from rikscha.quarter.cli import rounds_cli
+
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(rounds_cli)
     app.cli.add_command(backup_command)

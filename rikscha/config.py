@@ -87,5 +87,4 @@ def load_config(instance_path: Path) -> dict:
         # argon2id parameters (OWASP recommendation: m=19 MiB, t=2, p=1).
         "ARGON2_TIME_COST": _env_int("RIKSCHA_ARGON2_TIME_COST", 2),
         "ARGON2_MEMORY_COST": _env_int("RIKSCHA_ARGON2_MEMORY_COST", 19 * 1024),
-        "BENCHMARK_ROUTES": _env_bool("RIKSCHA_BENCHMARK"),
     }

@@ -32,8 +32,12 @@ def seed_accounts(now: datetime) -> dict[str, object]:
 
 def load_demo(now: datetime) -> dict[str, object]:
     """Create whatever demo records are missing. Features add their steps here."""
+    from rikscha.fleet.demo import seed_fleet
+    from rikscha.quarter.demo import seed_quarter
     from rikscha.rides.demo import seed_rides
 
     users = seed_accounts(now)
     seed_rides(users, now, DEMO_PASSWORD)
+    seed_quarter(users, now)
+    seed_fleet(users, now)
     return users

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app, session
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_datetime, format_time, get_timezone
 from flask_login import current_user
 
 
@@ -26,12 +26,19 @@ def select_timezone() -> str:
 def register_filters(app) -> None:
     """Jinja filters: `datetime`, `date`, `time`, `weekday_date` in the office's zone and language."""
 
+    # Named styles ("full", "long", "medium", "short") follow the language: "Samstag, 21. November
+    # 2026" in German, "Saturday, November 21, 2026" in English.
     @app.template_filter("datetime")
-    def _datetime(value: datetime | None, fmt: str = "EEEE, d. MMMM y, HH:mm") -> str:
-        return format_datetime(value, fmt) if value else ""
+    def _datetime(value: datetime | None, fmt: str | None = None) -> str:
+        if not value:
+            return ""
+        if fmt is None:
+            return f"{format_datetime(value, 'EEEE')}, {format_date(value.astimezone(get_timezone()), 'long')}, " \
+                   f"{format_time(value, 'HH:mm')}"
+        return format_datetime(value, fmt)
 
     @app.template_filter("date")
-    def _date(value: date | datetime | None, fmt: str = "EEEE, d. MMMM y") -> str:
+    def _date(value: date | datetime | None, fmt: str = "full") -> str:
         if value is None:
             return ""
         if isinstance(value, datetime):

@@ -27,10 +27,22 @@ class NavItem:
 
 MENU = (
     NavItem("home.coordinator", _l("Übersicht"), frozenset({Role.COORDINATOR})),
+    NavItem("rides.office_rides", _l("Fahrten"), frozenset({Role.COORDINATOR})),
+    NavItem("rides.office_day_plan", _l("Tagesplan"), frozenset({Role.COORDINATOR})),
+    NavItem("rides.office_calls", _l("Anrufliste"), frozenset({Role.COORDINATOR})),
     NavItem("home.driver", _l("Mein Plan"), frozenset({Role.DRIVER})),
     NavItem("home.caretaker", _l("Meine Aufgaben"), frozenset({Role.CARETAKER})),
-    NavItem("home.resident", _l("Meine Fahrten"), frozenset({Role.RESIDENT})),
+    NavItem("fleet.overview", _l("Flotte"), frozenset({Role.COORDINATOR, Role.CARETAKER, Role.DRIVER})),
+    NavItem("fleet.defect_new", _l("Mangel melden"), frozenset({Role.DRIVER})),
+    NavItem("rides.resident_home", _l("Meine Fahrten"), frozenset({Role.RESIDENT})),
+    NavItem("rides.resident_book", _l("Fahrt buchen"), frozenset({Role.RESIDENT})),
+    NavItem("rides.resident_riders", _l("Meine Fahrgäste"), frozenset({Role.RESIDENT})),
+    NavItem("quarter.tasks_index", _l("Quartier"), frozenset({Role.COORDINATOR})),
+    NavItem("quarter.reports_index", _l("Meldungen"), frozenset({Role.COORDINATOR})),
+    NavItem("quarter.my_reports", _l("Meine Meldungen"), frozenset({Role.RESIDENT})),
     NavItem("admin.users", _l("Personen"), frozenset({Role.COORDINATOR})),
+    NavItem("admin.audit", _l("Protokoll"), frozenset({Role.COORDINATOR})),
+    NavItem("rides.office_settings", _l("Einstellungen"), frozenset({Role.COORDINATOR})),
     NavItem("auth.profile", _l("Mein Konto"), frozenset(Role)),
 )
 

@@ -19,4 +19,4 @@ def authenticate_bearer():
     g._login_user = user or AnonymousUserMixin()
 
 
-from rikscha.api import openapi, users  # noqa: E402,F401
+from rikscha.api import fleet, openapi, quarter, rickshaws, rides, rides_setup, users  # noqa: E402,F401

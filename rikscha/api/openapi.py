@@ -31,7 +31,7 @@ _ERROR_SCHEMA = {
 
 
 def _choice_values(field) -> list[str]:
-    return [getattr(c, "value", None) or c[0] for c in field.choices]
+    return [choice.value for choice in field.choices]
 
 
 def _field_schema(field) -> dict:

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
-
-from rikscha.auth import views  # noqa: E402,F401  (registers the routes on bp)

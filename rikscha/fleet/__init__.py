@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("fleet", __name__, url_prefix="/flotte")
-
-from rikscha.fleet import views  # noqa: E402,F401

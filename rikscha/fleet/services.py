@@ -40,7 +40,7 @@ register_messages({
     "odometer_backwards": _l("Der Kilometerstand kann nicht kleiner sein als der letzte (%(previous)s km)."),
     "odometer_negative": _l("Der Kilometerstand kann nicht negativ sein."),
     "end_before_start": _l("Das Ende muss nach dem Beginn liegen."),
-    "soc_range": _l("Der Ladestand muss zwischen 0 und 100 % liegen."),
+    "soc_range": _l("Der Ladestand muss zwischen 0 und 100 Prozent liegen."),
     "soc_decreased": _l("Nach dem Laden kann der Ladestand nicht niedriger sein als vorher."),
     "energy_negative": _l("Die Energiemenge kann nicht negativ sein."),
     "rickshaw_overlap": _l("Für diese Rikscha ist zu dieser Zeit schon ein Ladevorgang eingetragen."),
@@ -162,7 +162,9 @@ def clear_defect(defect: DefectReport, *, note: str, by, now: datetime) -> None:
     db.session.flush()
     record_event(by, "clear", "defect", defect.id, f"rickshaw={defect.rickshaw_id}")
     rickshaw = db.session.get(Rickshaw, defect.rickshaw_id)
-    if rickshaw.status == RickshawStatus.GROUNDED and open_grounding_defects(rickshaw.id) == 0:
+    # Only clearing a grounding defect may end a grounding (a coordinator may ground by hand).
+    if (defect.severity == DefectSeverity.GROUNDING and rickshaw.status == RickshawStatus.GROUNDED
+            and open_grounding_defects(rickshaw.id) == 0):
         rickshaw.status = RickshawStatus.IN_SERVICE.value
         db.session.flush()
         record_event(by, "return_to_service", "rickshaw", rickshaw.id)
@@ -206,6 +208,10 @@ def service_for(rickshaw: Rickshaw, last_inspection: MaintenanceRecord | None, t
     return service_status(km_interval=rickshaw.service_interval_km, day_interval=rickshaw.service_interval_days,
                           last_service_km=since_km, last_service_date=since_day, odometer=rickshaw.odometer_km,
                           today=today)
+
+
+def overdue_rickshaw_ids(today: date) -> set[int]:
+    return {row.rickshaw.id for row in fleet_overview(today) if row.service.state == "overdue"}
 
 
 def fleet_overview(today: date) -> list[FleetRow]:

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("home", __name__)
-
-from rikscha.home import views  # noqa: E402,F401

@@ -13,7 +13,7 @@ _START_PAGES = (
     (Role.COORDINATOR, "home.coordinator"),
     (Role.DRIVER, "home.driver"),
     (Role.CARETAKER, "home.caretaker"),
-    (Role.RESIDENT, "home.resident"),
+    (Role.RESIDENT, "rides.resident_home"),
 )
 
 
@@ -36,16 +36,13 @@ def start():
     return redirect(start_url_for(current_user))
 
 
-@bp.route("/bewohner")
-@roles_required(Role.RESIDENT)
-def resident():
-    return render_template("home/resident.html")
-
-
 @bp.route("/fahrer")
 @roles_required(Role.DRIVER)
 def driver():
-    return render_template("home/driver.html")
+    # The driver's start page is "Mein Plan", built by the rides feature.
+    from rikscha.rides.views_driver import render_plan
+
+    return render_plan()
 
 
 @bp.route("/hausmeister")

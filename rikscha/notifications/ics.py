@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
@@ -10,7 +11,9 @@ _PRODID = "-//Rikscha//Stadtteilbuero//DE"
 
 
 def _escape(text: str) -> str:
-    return (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    # Text from a textarea arrives with CRLF; a bare CR in the output would break the line structure.
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _stamp(moment: datetime) -> str:
@@ -33,12 +36,13 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def event_lines(ride, *, cancelled: bool = False, for_driver: bool = False) -> list[str]:
+def event_lines(ride, *, cancelled: bool = False, for_driver: bool = False, details: Iterable[str] = ()) -> list[str]:
     office = current_app.config["RIKSCHA_OFFICE_NAME"]
     summary = f"Rikscha: {ride.rider.name}" if for_driver else f"Rikscha-Fahrt {ride.rider.name}"
     description = [f"Abholung: {ride.pickup}", f"Ziel: {ride.destination or '-'}"]
     if for_driver and ride.rider.phone:
         description.append(f"Telefon: {ride.rider.phone}")
+    description.extend(details)
     lines = [
         "BEGIN:VEVENT",
         f"UID:ride-{ride.id}@rikscha",
@@ -57,9 +61,10 @@ def event_lines(ride, *, cancelled: bool = False, for_driver: bool = False) -> l
     return lines
 
 
-def calendar(events: list[list[str]], *, name: str, method: str | None = None) -> str:
+def calendar(events: list[list[str]], *, name: str, method: str | None = None,
+             properties: Iterable[str] = ()) -> str:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_PRODID}", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_escape(name)}"]
+             f"X-WR-CALNAME:{_escape(name)}", *properties]
     if method:
         lines.append(f"METHOD:{method}")
     for event in events:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from rikscha.extensions import db
 from rikscha.notifications.models import OutboxMessage
+from rikscha.rides.settings import office_phone
 
 KINDS = ("confirmation", "change", "cancellation", "reminder")
 
@@ -46,7 +47,7 @@ def _body(ride, kind: str) -> str:
     ]
     if ride.needs_attention:
         lines += ["", _("Wir suchen noch eine Ersatz-Rikscha und melden uns bei Ihnen.")]
-    lines += ["", _("Fragen? Rufen Sie uns an: %(phone)s", phone=current_app.config["RIKSCHA_OFFICE_PHONE"]),
+    lines += ["", _("Fragen? Rufen Sie uns an: %(phone)s", phone=office_phone()),
               current_app.config["RIKSCHA_OFFICE_NAME"]]
     return "\n".join(lines)
 

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("quarter", __name__, url_prefix="/quartier")
-
-from rikscha.quarter import views  # noqa: E402,F401

@@ -40,8 +40,9 @@ def _driver(email: str, name: str, phone: str, password: str, now: datetime):
         for kind in ("Cruiser", "Cargo"):
             db.session.add(DriverQualification(driver_id=user.id, rickshaw_kind=kind, instructed_on=now.date()))
         for weekday in range(6):
-            db.session.add(DriverAvailability(driver_id=user.id, weekday=weekday, start_time=time(9),
-                                              end_time=time(18)))
+            # Half an hour around opening hours: rides need their buffer inside the driver's time.
+            db.session.add(DriverAvailability(driver_id=user.id, weekday=weekday, start_time=time(8, 30),
+                                              end_time=time(18, 30)))
     return user
 
 

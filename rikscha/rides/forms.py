@@ -91,8 +91,10 @@ class BookingForm(FlaskForm):
         description=_l("Leer lassen für die gespeicherte Adresse."),
     )
     destination_place_id = SelectField(_l("Ziel aus der Liste"), coerce=str, validators=[Optional()])
+    # No Optional() here: it would end the chain on an empty field before the inline
+    # validate_destination_text runs, and "list or free text" would never be checked.
     destination_text = StringField(
-        _l("Oder ein anderes Ziel"), validators=[Optional(), Length(max=300)], filters=[strip_filter],
+        _l("Oder ein anderes Ziel"), validators=[Length(max=300)], filters=[strip_filter],
     )
     needs = MultiCheckboxField(_l("Für diese Fahrt"), choices=need_choices())
     needs_note = TextAreaField(_l("Hinweise für diese Fahrt"), validators=[Optional(), Length(max=500)],

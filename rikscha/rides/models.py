@@ -202,6 +202,8 @@ class BookingSettings(db.Model):
     buffer_minutes: Mapped[int] = mapped_column(default=15)
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=2)
     office_phone: Mapped[str] = mapped_column(String(40), default="")
+    # Fleet care: rickshaws past their service interval can't be booked while this is on.
+    block_overdue_rickshaws: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

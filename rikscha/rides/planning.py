@@ -52,8 +52,17 @@ def _week_minutes(day: date, rules: BookingRules, exclude_ride_id: int | None) -
     return minutes
 
 
-def load_day_plan(day: date, rules: BookingRules, *, exclude_ride_id: int | None = None) -> DayPlan:
-    """Everything the scheduler needs for `day`; `exclude_ride_id` leaves one ride out (reassigning)."""
+def load_day_plan(day: date, rules: BookingRules, *, exclude_ride_id: int | None = None,
+                  skip_overdue: bool | None = None) -> DayPlan:
+    """Everything the scheduler needs for `day`; `exclude_ride_id` leaves one ride out (reassigning).
+
+    Rickshaws past their service interval are left out when `skip_overdue` is true (default: the
+    office's setting "block booking when overdue").
+    """
+    if skip_overdue is None:
+        from rikscha.rides.settings import current_settings
+
+        skip_overdue = bool(current_settings().block_overdue_rickshaws)
     bounds = local_day_bounds(day, rules.tz)
     # Rides reaching into the day through their buffers block it too.
     margin = rules.buffer + timedelta(hours=4)
@@ -75,12 +84,18 @@ def load_day_plan(day: date, rules: BookingRules, *, exclude_ride_id: int | None
     ):
         rickshaw_blocks[block.rickshaw_id].append(Interval(block.start_at, block.end_at))
 
+    in_service = db.session.scalars(select(Rickshaw).where(Rickshaw.status == RickshawStatus.IN_SERVICE)).all()
+    if skip_overdue:
+        from rikscha.fleet.services import overdue_rickshaw_ids
+
+        overdue = overdue_rickshaw_ids(day)
+        in_service = [r for r in in_service if r.id not in overdue]
     rickshaws = tuple(
         RickshawState(
             id=r.id, seats=r.seats, kind=r.kind, odometer=r.odometer_km, capacity_minutes=r.capacity_minutes,
             booked_minutes=booked_minutes[r.id], blocks=tuple(sorted(rickshaw_blocks[r.id])),
         )
-        for r in db.session.scalars(select(Rickshaw).where(Rickshaw.status == RickshawStatus.IN_SERVICE))
+        for r in in_service
     )
     return DayPlan(day=day, rules=rules, rickshaws=rickshaws,
                    drivers=_driver_states(day, rules, driver_blocks, exclude_ride_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from rikscha.audit.services import record_event
 from rikscha.auth.roles import Role
@@ -34,7 +34,9 @@ def riders_query(user, search: str = ""):
         digits = "".join(ch for ch in search if ch.isdigit())
         conditions = [Rider.name.ilike(pattern)]
         if len(digits) >= 3:
-            conditions.append(Rider.phone.ilike(f"%{digits}%"))
+            # Phone numbers are typed with spaces, dashes or slashes: compare digits only.
+            stored = func.replace(func.replace(func.replace(Rider.phone, " ", ""), "-", ""), "/", "")
+            conditions.append(stored.like(f"%{digits}%"))
         query = query.where(or_(*conditions))
     return query
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from rikscha.audit.services import record_event
 from rikscha.extensions import db
@@ -42,6 +42,22 @@ _OVERLAP_CONSTRAINTS = {
     "ex_rides_rider_overlap": "rider_busy",
 }
 _BOOKING_ATTEMPTS = 3
+# PostgreSQL advisory lock space for "planning rides on a day" (the key is the day's ordinal).
+_DAY_LOCK_SPACE = 0x52696B73
+_DEADLOCK = "40P01"
+
+
+def _locked_day_plan(day: date, rules: BookingRules, **kwargs):
+    """load_day_plan, after taking the day's planning lock on PostgreSQL (held until commit).
+
+    Two simultaneous inserts checked by the two exclusion constraints (rickshaw, driver) can wait
+    for each other, which PostgreSQL ends with "deadlock detected". One planner per day at a time
+    avoids that and the retries; the constraints stay the guarantee. SQLite needs no lock: its
+    writers already run one at a time (BEGIN IMMEDIATE, see rikscha.database).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(_DAY_LOCK_SPACE, day.toordinal())))
+    return load_day_plan(day, rules, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,11 @@ def available_slots(day: date, duration: int, passengers: int, now: datetime, *,
                     privileged: bool = False) -> list[tuple[datetime, datetime]]:
     """Free (start, end) pairs on a local day for this duration and party size."""
     rules = rules_from(current_settings())
+    today = local_day(now, rules)
+    if day < today:
+        raise RideRuleBroken("in_past", field="day")
+    if day > today + rules.horizon + timedelta(days=1):
+        raise RideRuleBroken("too_far", field="day")
     if duration not in rules.durations:
         raise RideRuleBroken("invalid_duration", field="duration")
     if not 1 <= passengers <= rules.max_passengers:
@@ -86,7 +107,9 @@ def available_slots(day: date, duration: int, passengers: int, now: datetime, *,
             for start in free_starts(plan, duration, passengers, now, privileged=privileged)]
 
 
-def _overlap_code(error: IntegrityError) -> str | None:
+def _overlap_code(error: DBAPIError) -> str | None:
+    if getattr(error.orig, "sqlstate", None) == _DEADLOCK:  # a writer that took no day lock
+        return "slot_taken"
     text = str(error.orig)
     for name, code in _OVERLAP_CONSTRAINTS.items():
         if name in text:
@@ -110,7 +133,7 @@ def book_ride(request: RideRequest, *, by, via: str, now: datetime, privileged: 
     for attempt in range(_BOOKING_ATTEMPTS):
         if rider_rides_overlapping(rider.id, request.start, end):
             raise RideConflict("rider_busy", field="start")
-        plan = load_day_plan(local_day(request.start, rules), rules)
+        plan = _locked_day_plan(local_day(request.start, rules), rules)
         try:
             chosen = assign(plan, request.start, request.duration, request.passengers)
         except NoAssignment as error:
@@ -138,7 +161,7 @@ def book_ride(request: RideRequest, *, by, via: str, now: datetime, privileged: 
         try:
             db.session.add(ride)
             db.session.flush()
-        except IntegrityError as error:
+        except DBAPIError as error:
             savepoint.rollback()
             code = _overlap_code(error)
             if code is None:
@@ -219,7 +242,7 @@ def reassign_ride(ride: Ride, *, rickshaw_id: int, driver_id: int, by, now: date
     if not ride.active:
         raise RideConflict("invalid_transition")
     rules = rules_from(current_settings())
-    plan = load_day_plan(local_day(ride.start_at, rules), rules, exclude_ride_id=ride.id)
+    plan = _locked_day_plan(local_day(ride.start_at, rules), rules, exclude_ride_id=ride.id)
     pairs = eligible_pairs(plan, ride.start_at, ride.duration_minutes, ride.passengers)
     if not any(r.id == rickshaw_id and d.id == driver_id for r, d in pairs):
         raise RideConflict("not_eligible", field="rickshaw_id")
@@ -258,7 +281,7 @@ def move_rides_off_rickshaw(rickshaw: Rickshaw, *, by, now: datetime,
     rides = db.session.scalars(query.order_by(Ride.start_at)).all()
     moved, flagged = [], []
     for ride in rides:
-        plan = load_day_plan(local_day(ride.start_at, rules), rules, exclude_ride_id=ride.id)
+        plan = _locked_day_plan(local_day(ride.start_at, rules), rules, exclude_ride_id=ride.id)
         # Prefer keeping the driver: only the rickshaw broke.
         pairs = eligible_pairs(plan, ride.start_at, ride.duration_minutes, ride.passengers)
         same_driver = [(r, d) for r, d in pairs if d.id == ride.driver_id]

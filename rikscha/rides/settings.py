@@ -26,6 +26,7 @@ def default_settings() -> BookingSettings:
         buffer_minutes=15,
         cancel_cutoff_hours=2,
         office_phone=current_app.config["RIKSCHA_OFFICE_PHONE"],
+        block_overdue_rickshaws=False,
     )
 
 
@@ -71,3 +72,9 @@ def rules_from(settings: BookingSettings) -> BookingRules:
 
 def current_rules() -> BookingRules:
     return rules_from(current_settings())
+
+
+def office_phone() -> str:
+    """The phone number people should call: the settings' one, else the configured default."""
+    settings = db.session.scalar(select(BookingSettings.office_phone).order_by(BookingSettings.id).limit(1))
+    return settings or current_app.config["RIKSCHA_OFFICE_PHONE"]

@@ -8,7 +8,6 @@ EXPECTATIONS = {
     "static": PUBLIC,
     "home.index": PUBLIC,
     "home.start": ANY,
-    "home.resident": {"resident"},
     "home.driver": {"driver"},
     "home.caretaker": {"caretaker"},
     "home.coordinator": {"coordinator"},

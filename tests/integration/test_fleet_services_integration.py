@@ -95,3 +95,18 @@ def test_charging_rules(ctx):
         log_charging(third, station=station, start=NOW + timedelta(minutes=30), end=end, soc_before=10,
                      soc_after=80, by=None)
     assert error.value.code == "station_full"
+
+
+def test_overdue_rickshaws_are_bookable_until_the_office_blocks_them(ctx):
+    from rikscha.rides.errors import RideConflict
+    from rikscha.rides.settings import ensure_settings
+    from tests.factories import make_rider
+
+    make_rickshaw(odometer_km=2000, service_interval_km=1000)  # overdue: never inspected, 2000 km
+    make_driver()
+    ride = make_ride(start=TEN)
+    assert ride.id
+    ensure_settings().block_overdue_rickshaws = True
+    db.session.flush()
+    with pytest.raises(RideConflict):
+        make_ride(rider=make_rider(), start=TEN + timedelta(hours=3))

@@ -212,3 +212,14 @@ def test_notifications_are_queued_with_the_booking(ctx):
     cancel_ride(ride, by=None, reason="weather", now=NOW)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == "cancellation", OutboxMessage.channel == "phone")) == 1
+
+
+def test_rider_search_matches_phone_numbers_however_they_are_typed(ctx):
+    from rikscha.rides.riders import riders_query
+
+    coordinator = make_user(roles=("coordinator",))
+    rider = make_rider(phone="0341 / 222-33")
+    for typed in ("0341 22233", "034122233", "222 33", "Fahrgast"):
+        found = db.session.scalars(riders_query(coordinator, typed)).all()
+        assert rider in found, typed
+    assert db.session.scalars(riders_query(coordinator, "999")).all() == []

@@ -1,0 +1,37 @@
+"""Who may use the office's ride pages and the setup API: coordinators only."""
+
+OFFICE = {"coordinator"}
+
+EXPECTATIONS = {
+    "rides.office_book": OFFICE,
+    "rides.office_book_rider": OFFICE,
+    "rides.office_confirmation": OFFICE,
+    "rides.office_rides": OFFICE,
+    "rides.office_ride": OFFICE,
+    "rides.office_ride_edit": OFFICE,
+    "rides.office_ride_reassign": OFFICE,
+    "rides.office_ride_cancel": OFFICE,
+    "rides.office_cancel_window": OFFICE,
+    "rides.office_day_plan": OFFICE,
+    "rides.office_calls": OFFICE,
+    "rides.office_call_done": OFFICE,
+    "rides.office_settings": OFFICE,
+    "rides.office_places": OFFICE,
+    "rides.office_place_new": OFFICE,
+    "rides.office_place_edit": OFFICE,
+    "rides.office_place_deactivate": OFFICE,
+    "rides.office_place_activate": OFFICE,
+    "rides.office_drivers": OFFICE,
+    "rides.office_driver": OFFICE,
+    "rides.office_driver_window_add": OFFICE,
+    "rides.office_driver_window_remove": OFFICE,
+    "rides.office_driver_absence_add": OFFICE,
+    "rides.office_driver_absence_remove": OFFICE,
+    "rides.office_driver_qualification_set": OFFICE,
+    "rides.office_driver_qualification_remove": OFFICE,
+    "rides.office_driver_first_aid": OFFICE,
+    "api.driver_availability_create": OFFICE,
+    "api.driver_qualification_create": OFFICE,
+    "api.settings_show": OFFICE,
+    "api.settings_update": OFFICE,
+}

@@ -1,0 +1,1 @@
+"""Tests against a real multi-process server (gunicorn), on SQLite and PostgreSQL."""
