@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     # View modules are imported here, not by their packages: importing a model must never pull
     # in views (that made circular imports between features).
     from rikscha.admin import bp as admin_bp
+    from rikscha.admin import privacy_views as _privacy_views  # noqa: F401
     from rikscha.admin import views as _admin_views  # noqa: F401
     from rikscha.api import bp as api_bp
     from rikscha.auth import bp as auth_bp
@@ -96,12 +97,14 @@ def register_blueprints(app: Flask) -> None:
     from rikscha.home import views as _home_views  # noqa: F401
     from rikscha.quarter import bp as quarter_bp
     from rikscha.quarter import views as _quarter_views  # noqa: F401
+    from rikscha.reports import bp as reports_bp
+    from rikscha.reports import views as _reports_views  # noqa: F401
     from rikscha.rides import bp as rides_bp
     from rikscha.rides import views_driver, views_feeds, views_office, views_resident  # noqa: F401
 
     # Bearer-token requests carry no cookies, so CSRF does not apply to the API.
     csrf.exempt(api_bp)
-    for blueprint in (home_bp, auth_bp, admin_bp, rides_bp, fleet_bp, quarter_bp, api_bp):
+    for blueprint in (home_bp, auth_bp, admin_bp, rides_bp, fleet_bp, quarter_bp, reports_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

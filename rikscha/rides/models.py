@@ -86,6 +86,8 @@ class Rider(NeedsMixin, db.Model):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_method: Mapped[str | None] = mapped_column(String(10))
     consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -1,0 +1,3 @@
+"""Privacy pages (being built)."""
+
+from rikscha.admin import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Report pages (being built)."""
+
+from rikscha.reports import bp  # noqa: F401
