@@ -41,8 +41,7 @@ def register_filters(app) -> None:
     def _date(value: date | datetime | None, fmt: str = "full") -> str:
         if value is None:
             return ""
-        if isinstance(value, datetime):
-            return format_datetime(value, fmt)
+        # Flask-Babel turns a datetime into the office's zone before taking its date.
         return format_date(value, fmt)
 
     @app.template_filter("time")

@@ -83,7 +83,7 @@ def seed_rides(users: dict, now: datetime, password: str) -> None:
         start = datetime.combine(day, at, tzinfo=rules.tz).astimezone(UTC)
         try:
             book_ride(RideRequest(rider=rider, start=start, duration=minutes, passengers=1, pickup=rider.address,
-                                  destination_place=places[place]),
+                                  destination_place=places[place], needs=frozenset(rider.needs())),
                       by=coordinator, via="phone", now=now, privileged=True)
             booked += 1
         except DomainError:

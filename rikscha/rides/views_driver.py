@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField
 
+from rikscha.audit.services import record_view
 from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
@@ -80,14 +81,16 @@ def _page(template: str, **context):
 
 
 def render_plan():
-    """Mein Plan: today and the rest of this week, plus started rides not yet finished.
+    """Mein Plan: today and the next six days, plus started rides not yet finished.
+
+    A rolling week: on a Saturday the driver must already see Monday's rides.
 
     The driver's start page (home.driver, /fahrer) renders this.
     """
     now = utcnow()
     tz, today = office_zone(), _today(now)
     today_start = local_day_bounds(today, tz).start
-    week_end = local_day_bounds(today + timedelta(days=7 - today.weekday()), tz).start
+    week_end = local_day_bounds(today + timedelta(days=7), tz).start
     rides = driver_rides(current_user, today_start, week_end, statuses=_SHOWN)
     days: dict[date, list[Ride]] = defaultdict(list)
     for ride in rides:
@@ -130,7 +133,9 @@ def _error_text(error: DomainError, ride: Ride, now: datetime) -> str:
 @bp.get("/mein-plan/fahrten/<int:ride_id>")
 @roles_required(Role.DRIVER)
 def driver_ride(ride_id: int):
-    return _render_ride(_own_ride(ride_id))
+    ride = _own_ride(ride_id)
+    record_view(current_user, "rider", ride.rider_id, f"ride={ride.id}; driver")
+    return _render_ride(ride)
 
 
 @bp.post("/mein-plan/fahrten/<int:ride_id>/erledigt")

@@ -59,7 +59,7 @@ def world(app):
             ),
             "later": ride(berlin(TUESDAY, 14), name="Otto Später", passengers=2),
             "thursday": ride(berlin(date(2026, 12, 3), 10), name="Thea Donnerstag"),
-            "next_week": ride(berlin(date(2026, 12, 7), 10), name="Nina Nächstewoche"),
+            "next_week": ride(berlin(date(2026, 12, 8), 10), name="Nina Nächstewoche"),  # 7 days on
             "yesterday_open": ride(berlin(date(2026, 11, 30), 10), name="Olga Offen"),
             "cancelled": ride(berlin(date(2026, 12, 2), 10), name="Carl Abgesagt"),
         }
@@ -84,7 +84,7 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_plan_shows_today_and_this_week_with_what_the_driver_needs(client, as_driver):
+def test_plan_shows_today_and_the_next_six_days_with_what_the_driver_needs(client, as_driver):
     page = _text(client.get("/fahrer"))
     assert "<h1>Mein Plan</h1>" in page
     for name in ("Berta Beispiel", "Otto Später", "Thea Donnerstag", "Olga Offen"):
