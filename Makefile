@@ -39,7 +39,7 @@ run: demo
 
 ## Install test dependencies and run the whole suite
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install-dev
 	$(BIN)/ruff check rikscha tests bench

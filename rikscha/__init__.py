@@ -106,6 +106,10 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     for blueprint in (home_bp, auth_bp, admin_bp, rides_bp, fleet_bp, quarter_bp, reports_bp, api_bp):
         app.register_blueprint(blueprint)
+    if app.config.get("BENCHMARK_ROUTES"):
+        from rikscha.bench_routes import init_bench
+
+        init_bench(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -89,6 +89,7 @@ def backup_command(path: Path):
 
 def register_commands(app: Flask) -> None:
     from rikscha.notifications.cli import notifications_cli
+    from rikscha.privacy_cli import privacy_cli
     from rikscha.quarter.cli import rounds_cli
 
     app.cli.add_command(notifications_cli)
@@ -97,3 +98,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(privacy_cli)

@@ -46,4 +46,10 @@ def register_filters(app) -> None:
 
     @app.template_filter("time")
     def _time(value: datetime | None, fmt: str = "HH:mm") -> str:
-        return format_time(value, fmt) if value else ""
+        if not value:
+            return ""
+        if fmt == "HH:mm":
+            # The same in every language, and called for every row of long lists (day plan):
+            # skip Babel's pattern machinery, which costs far more than the conversion.
+            return value.astimezone(get_timezone()).strftime("%H:%M")
+        return format_time(value, fmt)

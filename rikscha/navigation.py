@@ -39,9 +39,11 @@ MENU = (
     NavItem("rides.resident_riders", _l("Meine Fahrgäste"), frozenset({Role.RESIDENT})),
     NavItem("quarter.tasks_index", _l("Quartier"), frozenset({Role.COORDINATOR})),
     NavItem("quarter.reports_index", _l("Meldungen"), frozenset({Role.COORDINATOR})),
+    NavItem("reports.index", _l("Berichte"), frozenset({Role.COORDINATOR})),
     NavItem("quarter.my_reports", _l("Meine Meldungen"), frozenset({Role.RESIDENT})),
     NavItem("admin.users", _l("Personen"), frozenset({Role.COORDINATOR})),
     NavItem("admin.audit", _l("Protokoll"), frozenset({Role.COORDINATOR})),
+    NavItem("admin.privacy_index", _l("Datenschutz"), frozenset({Role.COORDINATOR})),
     NavItem("rides.office_settings", _l("Einstellungen"), frozenset({Role.COORDINATOR})),
     NavItem("auth.profile", _l("Mein Konto"), frozenset(Role)),
 )

@@ -31,6 +31,7 @@ from rikscha.api.schemas import (
     schedule_entry_json,
     split_destination,
 )
+from rikscha.audit.services import record_view
 from rikscha.auth.roles import Role
 from rikscha.database import utcnow
 from rikscha.domain import Forbidden, NotFound
@@ -169,7 +170,9 @@ def riders_list():
 )
 @answers_domain_errors
 def rider_detail(rider_id: int):
-    return jsonify(rider_json(_visible_rider(rider_id)))
+    rider = _visible_rider(rider_id)
+    record_view(current_user, "rider", rider.id, "api")
+    return jsonify(rider_json(rider))
 
 
 # --- free times and booking -------------------------------------------------------------------
@@ -304,7 +307,9 @@ def rides_list():
 )
 @answers_domain_errors
 def ride_detail(ride_id: int):
-    return jsonify(ride_json(_visible_ride(ride_id)))
+    ride = _visible_ride(ride_id)
+    record_view(current_user, "rider", ride.rider_id, f"api ride={ride.id}")
+    return jsonify(ride_json(ride))
 
 
 @api_route(

@@ -29,6 +29,7 @@ from rikscha.domain import DomainError
 from rikscha.extensions import db, limiter
 from rikscha.forms import ActionForm
 from rikscha.home.views import start_url_for
+from rikscha.rides.privacy import managed_riders
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -135,6 +136,7 @@ def profile():
         revoke_form=ActionForm(),
         tokens=tokens,
         new_token=session.pop("new_token", None),
+        my_riders=managed_riders(current_user) if current_user.has_role("resident") else [],
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from rikscha.audit.services import record_event
 from rikscha.domain import Conflict, DomainError
@@ -234,16 +235,15 @@ def fleet_overview(today: date) -> list[FleetRow]:
         select(DefectReport.rickshaw_id, func.count(DefectReport.id))
         .where(DefectReport.cleared_at.is_(None)).group_by(DefectReport.rickshaw_id)
     ).all())
-    latest_charge = (
-        select(ChargingSession.rickshaw_id, func.max(ChargingSession.end_at).label("at"))
-        .group_by(ChargingSession.rickshaw_id).subquery()
-    )
+    # A rickshaw's sessions never overlap, so its last one is the one that started last: one index
+    # lookup per rickshaw (ix_charging_sessions_rickshaw_start) instead of reading the whole history.
+    previous = aliased(ChargingSession)
+    last_start = (select(func.max(previous.start_at)).where(previous.rickshaw_id == Rickshaw.id)
+                  .correlate(Rickshaw).scalar_subquery())
     charges = {
         session.rickshaw_id: session
         for session in db.session.scalars(select(ChargingSession).join(
-            latest_charge,
-            (ChargingSession.rickshaw_id == latest_charge.c.rickshaw_id)
-            & (ChargingSession.end_at == latest_charge.c.at),
+            Rickshaw, (ChargingSession.rickshaw_id == Rickshaw.id) & (ChargingSession.start_at == last_start),
         ))
     }
     return [FleetRow(r, service_for(r, inspections.get(r.id), today), defects.get(r.id, 0), charges.get(r.id))

@@ -6,6 +6,7 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from rikscha.auth.roles import Role, public, roles_required
+from rikscha.database import utcnow
 from rikscha.home import bp
 
 # A user with several roles lands on the page of the first role they hold in this order.
@@ -54,4 +55,11 @@ def caretaker():
 @bp.route("/koordination")
 @roles_required(Role.COORDINATOR)
 def coordinator():
-    return render_template("home/coordinator.html")
+    # The dashboard's queries live in the reports feature (a fixed number, whatever the data).
+    from rikscha.reports.dashboard import dashboard
+    from rikscha.rides.labels import STATUS_LABELS
+    from rikscha.rides.settings import current_rules
+
+    return render_template(
+        "home/coordinator.html", dash=dashboard(utcnow(), current_rules()), status_labels=STATUS_LABELS
+    )

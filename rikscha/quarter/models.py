@@ -54,6 +54,8 @@ area_caretakers = Table(
     db.metadata,
     Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # "Whose tasks / areas?" is asked by user: the primary key starts with the other column.
+    Index("ix_area_caretakers_user_id", "user_id"),
 )
 
 task_assignees = Table(
@@ -61,6 +63,8 @@ task_assignees = Table(
     db.metadata,
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # "Whose tasks / areas?" is asked by user: the primary key starts with the other column.
+    Index("ix_task_assignees_user_id", "user_id"),
 )
 
 round_assignees = Table(

@@ -202,6 +202,7 @@ def generate_round(round_: Round, *, today: date, horizon_days: int = HORIZON_DA
                 db.session.add(task)
         except IntegrityError:
             continue  # another run created this occurrence first
+        record_event(None, "create", "task", task.id, f"round {round_.id}")
         created += 1
     round_.generated_until = covered_until(round_.generated_until, today, horizon_days)
     db.session.flush()
@@ -232,6 +233,7 @@ def reschedule_round(round_: Round, *, today: date, horizon_days: int = HORIZON_
         )
         if not untouched:
             continue
+        record_event(None, "update" if task.occurrence in wanted else "delete", "task", task.id, f"round {round_.id}")
         if task.occurrence in wanted:
             _fill_from_round(task, round_)
         else:

@@ -310,6 +310,7 @@ def set_checklist(task: Task, done_ids: Iterable[int], *, by, now: datetime) -> 
             item.done = done
             item.done_by_id, item.done_at = (by.id, now) if done else (None, None)
     db.session.flush()
+    record_event(by, "checklist", "task", task.id)
     return task
 
 

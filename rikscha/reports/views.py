@@ -1,3 +1,82 @@
-"""Report pages (being built)."""
+"""Report pages: the funders' report with charts and CSV, and the volunteer hours statement."""
 
-from rikscha.reports import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import Response, current_app, render_template, request
+from flask_babel import gettext as _
+
+from rikscha.auth.roles import Role, roles_required
+from rikscha.database import utcnow
+from rikscha.reports import bp
+from rikscha.reports.forms import PeriodForm, VolunteerForm
+from rikscha.reports.periods import last_complete_month
+from rikscha.reports.queries import build_report, volunteer_months, volunteers
+from rikscha.reports.tables import csv_text, period_label, sections
+from rikscha.rides.settings import office_zone
+
+office_only = roles_required(Role.COORDINATOR)
+
+
+def _bind(form_class, **kwargs):
+    """The period form from the query string, or preset to the last complete month on a first visit."""
+    if not request.args:
+        today = utcnow().astimezone(office_zone()).date()
+        return form_class(formdata=None, data=form_class.defaults(last_complete_month(today)), **kwargs)
+    return form_class(request.args, **kwargs)
+
+
+@bp.route("/")
+@office_only
+def index():
+    form = _bind(PeriodForm)
+    if not form.validate():
+        return render_template("reports/index.html", form=form, report=None), 422
+    report = build_report(form.period(), office_zone())
+    return render_template(
+        "reports/index.html",
+        form=form,
+        report=report,
+        label=period_label(report.period),
+        sections=sections(report),
+        query={name: value for name, value in form.data.items() if value not in (None, "")},
+    )
+
+
+@bp.route("/bericht.csv")
+@office_only
+def export_csv():
+    form = _bind(PeriodForm)
+    if not form.validate():
+        return Response(_("Der Zeitraum ist ungültig."), status=422, mimetype="text/plain")
+    period = form.period()
+    report = build_report(period, office_zone())
+    body = csv_text(sections(report), period_label(period)).encode("utf-8-sig")
+    name = f"rikscha-bericht-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/ehrenamt")
+@office_only
+def volunteer():
+    people = volunteers()
+    form = _bind(VolunteerForm, people=people)
+    office = current_app.config["RIKSCHA_OFFICE_NAME"]
+    if not request.args:
+        return render_template("reports/volunteer.html", form=form, person=None, office=office)
+    if not form.validate():
+        return render_template("reports/volunteer.html", form=form, person=None, office=office), 422
+    period = form.period()
+    person = next(p for p in people if p.id == form.person.data)
+    return render_template(
+        "reports/volunteer.html",
+        form=form,
+        office=office,
+        person=person,
+        label=period_label(period),
+        months=volunteer_months(person.id, period, office_zone()),
+        today=utcnow(),
+    )

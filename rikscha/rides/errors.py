@@ -44,4 +44,5 @@ register_messages({
     "invalid_reason": _l("Bitte wählen Sie einen Grund."),
     "invalid_window": _l("Das Ende muss nach dem Anfang liegen."),
     "rider_anonymised": _l("Diese Person wurde anonymisiert und kann nicht mehr gebucht werden."),
+    "consent_withdrawn": _l("Diese Person hat ihr Einverständnis widerrufen und kann nicht gebucht werden."),
 })

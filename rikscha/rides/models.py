@@ -60,6 +60,8 @@ rider_managers = Table(
     db.metadata,
     Column("rider_id", ForeignKey("riders.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # "Which riders does this person manage?" is asked by user.
+    Index("ix_rider_managers_user_id", "user_id"),
 )
 
 

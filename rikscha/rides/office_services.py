@@ -303,18 +303,19 @@ def day_plan(day: date, rules: BookingRules) -> DayPlanView:
 
 
 def pending_calls(now: datetime) -> list[tuple[OutboxMessage, Ride | None]]:
-    """Calls the office still has to make (riders without e-mail whose rides changed), oldest first."""
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            select(OutboxMessage, Ride)
-            .outerjoin(Ride, Ride.id == OutboxMessage.ride_id)
-            .where(
-                OutboxMessage.channel == "phone", OutboxMessage.sent_at.is_(None), OutboxMessage.due_at <= now
-            )
-            .order_by(OutboxMessage.created_at, OutboxMessage.id)
-        )
-    ]
+    """Calls the office still has to make (riders without e-mail whose rides changed), oldest first.
+
+    Two queries: joining rides into the first would drop calls without a ride, because a ride's
+    rider is always loaded with an inner join.
+    """
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == "phone", OutboxMessage.sent_at.is_(None), OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).all()
+    ride_ids = {m.ride_id for m in messages if m.ride_id is not None}
+    rides = {r.id: r for r in db.session.scalars(select(Ride).where(Ride.id.in_(ride_ids)))} if ride_ids else {}
+    return [(message, rides.get(message.ride_id)) for message in messages]
 
 
 def mark_call_done(message: OutboxMessage, *, by, now: datetime) -> bool:

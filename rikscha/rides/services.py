@@ -127,6 +127,8 @@ def book_ride(request: RideRequest, *, by, via: str, now: datetime, privileged: 
     rider = request.rider
     if rider.anonymised_at is not None:
         raise RideConflict("rider_anonymised")
+    if rider.consent_withdrawn_at is not None:
+        raise RideConflict("consent_withdrawn")
     rules = rules_from(current_settings())
     _check_rules(request.start, request.duration, request.passengers, rules, now, privileged)
     end = request.start + timedelta(minutes=request.duration)

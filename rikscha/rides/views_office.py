@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from rikscha.audit.services import record_view
 from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
@@ -212,6 +213,7 @@ def office_book_rider(rider_id: int):
     rider = db.get_or_404(Rider, rider_id)
     if rider.anonymised_at is not None:
         abort(404)
+    record_view(current_user, "rider", rider.id, "phone booking")
     now = utcnow()
     query = SlotQueryForm(request.args, durations=current_rules().durations)
     slots = _free_slots(query, now)
@@ -292,6 +294,7 @@ def office_rides():
 @office_only
 def office_ride(ride_id: int):
     ride = db.get_or_404(Ride, ride_id)
+    record_view(current_user, "rider", ride.rider_id, f"ride={ride.id}")
     return _render("ride.html", ride=ride, history=ride_history(ride), messages=ride_messages(ride))
 
 
@@ -306,6 +309,7 @@ def office_ride_edit(ride_id: int):
     ride = db.get_or_404(Ride, ride_id)
     if not ride.active:
         return _inactive_ride_redirect(ride)
+    record_view(current_user, "rider", ride.rider_id, f"ride={ride.id}; edit")
     defaults = (
         {}
         if request.method == "POST"

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from rikscha.audit.services import record_view
 from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
@@ -214,6 +215,7 @@ def resident_rider_new():
 @roles_required(Role.RESIDENT)
 def resident_rider_edit(rider_id: int):
     rider = _my_rider_or_404(rider_id)
+    record_view(current_user, "rider", rider.id, "rider form")
     form = _rider_form(obj=rider)
     if request.method == "GET":
         form.needs.data = rider.needs()
@@ -362,6 +364,7 @@ def _book():
 @roles_required(Role.RESIDENT)
 def resident_ride_confirmation(ride_id: int):
     ride = _my_ride_or_404(ride_id)
+    record_view(current_user, "rider", ride.rider_id, f"ride={ride.id}; confirmation")
     emailed = bool(ride.rider.email or any(manager.email for manager in ride.rider.managers))
     return render_template(
         "rides/resident/confirmation.html",
@@ -377,6 +380,7 @@ def resident_ride_confirmation(ride_id: int):
 @roles_required(Role.RESIDENT)
 def resident_ride(ride_id: int):
     ride = _my_ride_or_404(ride_id)
+    record_view(current_user, "rider", ride.rider_id, f"ride={ride.id}")
     return _ride_page(ride, _cancel_form())
 
 

@@ -737,3 +737,17 @@ def test_other_drivers_records_and_non_drivers_are_404(app, client, office, flee
     assert client.post(f"/buero/fahrerinnen/{nora}/zeiten/{fabian_window}/loeschen").status_code == 404
     with app.app_context():
         assert db.session.get(DriverAvailability, fabian_window) is not None
+
+
+def test_calls_without_a_ride_stay_on_the_call_list(app):
+    from datetime import UTC, datetime
+
+    from rikscha.notifications.models import OutboxMessage
+    from rikscha.rides.office_services import pending_calls
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with app.app_context():
+        db.session.add(OutboxMessage(kind="change", channel="phone", recipient="0341 1", subject="s", body="b",
+                                     due_at=now, created_at=now))
+        db.session.flush()
+        assert [(m.recipient, ride) for m, ride in pending_calls(now)] == [("0341 1", None)]

@@ -1,0 +1,1 @@
+"""Benchmarks: seed a large data set, load the pages, print the figures."""

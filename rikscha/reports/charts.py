@@ -1,0 +1,78 @@
+"""Geometry of the reports' horizontal bar charts, drawn by the template as inline SVG (no JavaScript).
+
+Pure functions: the template only places rectangles and texts at the coordinates computed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDTH = 640
+LABEL_WIDTH = 200  # room for the category name left of the bars
+VALUE_WIDTH = 90  # room for the value right of the longest bar
+BAR_HEIGHT = 28
+GAP = 12
+PADDING = 8
+MAX_LABEL_CHARS = 22
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # possibly shortened; the data table next to the chart has the full text
+    value: float
+    text: str  # the value as shown (already formatted)
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def label_y(self) -> float:
+        """Baseline of the label and value texts, vertically centred on the bar."""
+        return round(self.y + self.height / 2 + 6, 1)
+
+    @property
+    def value_x(self) -> float:
+        return round(self.x + self.width + 8, 1)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    axis_x: int
+    bars: tuple[Bar, ...]
+
+
+def shorten(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bar_chart(rows, *, width: int = WIDTH) -> BarChart | None:
+    """Horizontal bars for `rows` of (label, value, text); None when there is nothing to draw.
+
+    The longest bar fills the room between the labels and the value column; negative values are
+    treated as zero (reports only count and sum non-negative things).
+    """
+    rows = [(label, max(float(value or 0), 0.0), text) for label, value, text in rows]
+    if not rows:
+        return None
+    room = width - LABEL_WIDTH - VALUE_WIDTH
+    top = max(value for _label, value, _text in rows)
+    bars = []
+    for index, (label, value, text) in enumerate(rows):
+        length = room * value / top if top > 0 else 0.0
+        bars.append(
+            Bar(
+                label=shorten(label),
+                value=value,
+                text=text,
+                x=LABEL_WIDTH,
+                y=PADDING + index * (BAR_HEIGHT + GAP),
+                width=round(length, 1),
+                height=BAR_HEIGHT,
+            )
+        )
+    height = 2 * PADDING + len(rows) * BAR_HEIGHT + (len(rows) - 1) * GAP
+    return BarChart(width=width, height=height, axis_x=LABEL_WIDTH, bars=tuple(bars))

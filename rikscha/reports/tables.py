@@ -1,0 +1,212 @@
+"""A report as labelled sections: the same rows feed the page's tables, its charts and the CSV export.
+
+The CSV is one file for the whole report in "long" form – one line per figure: section, row,
+column, value – separated by semicolons, with the decimal comma of the page's language, encoded
+as UTF-8 with a byte order mark. That is what German Excel and LibreOffice open correctly
+with a double click (umlauts included), and what a script can read with `csv` (`utf-8-sig`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+
+from rikscha.fleet.fleet_forms import MAINTENANCE_LABELS
+from rikscha.quarter.labels import CATEGORY_LABELS
+from rikscha.reports.charts import BarChart, bar_chart
+from rikscha.reports.queries import Report
+from rikscha.rides.forms import CANCEL_REASON_LABELS
+
+FORMATS = {"int": "#,##0", "dec1": "#,##0.0", "dec2": "#,##0.00"}
+CSV_FORMATS = {"int": "0", "dec1": "0.0", "dec2": "0.00"}  # no thousands separator in the file
+
+
+def format_value(value, fmt: str, *, grouping: bool = True) -> str:
+    if value is None:
+        return "–"
+    if fmt == "text":
+        return str(value)
+    return format_decimal(value, format=(FORMATS if grouping else CSV_FORMATS)[fmt])
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object
+    fmt: str = "int"
+
+    @property
+    def text(self) -> str:
+        return format_value(self.value, self.fmt)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # used for ids and anchors
+    title: str
+    columns: tuple[str, ...]  # the first one heads the row headers
+    rows: list[tuple[str, list[Cell]]]
+    chart_column: int | None = None  # index into a row's cells to draw as bars
+    empty: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def chart(self) -> BarChart | None:
+        if self.chart_column is None:
+            return None
+        return bar_chart(
+            (header, cells[self.chart_column].value, cells[self.chart_column].text)
+            for header, cells in self.rows
+        )
+
+    @property
+    def chart_summary(self) -> str:
+        """A sentence naming the largest bar (the chart's <desc>; the table has every value)."""
+        if not self.rows or self.chart_column is None:
+            return ""
+        header, cells = max(self.rows, key=lambda row: row[1][self.chart_column].value or 0)
+        return _(
+            "Balkendiagramm zu „%(title)s“ (%(column)s) mit %(count)s Balken; am größten: %(name)s mit %(value)s. "
+            "Alle Werte stehen in der Tabelle.",
+            title=self.title, column=self.columns[self.chart_column + 1], count=len(self.rows), name=header,
+            value=cells[self.chart_column].text,
+        )  # fmt: skip
+
+
+def _person(name: str | None) -> str:
+    return name if name is not None else _("(gelöschtes Konto)")
+
+
+def sections(report: Report) -> list[Section]:
+    rides = report.rides
+    outcome = [(_("Abgeschlossen"), [Cell(rides.completed)]), (_("Nicht erschienen"), [Cell(rides.no_show)])]
+    outcome += [
+        (_("Abgesagt: %(reason)s", reason=label), [Cell(rides.cancelled_by_reason.get(code.value, 0))])
+        for code, label in CANCEL_REASON_LABELS.items()
+    ]
+    outcome.append((_("Gebucht, noch nicht abgeschlossen"), [Cell(rides.still_open)]))
+    median = report.median_days_to_done
+    key_figures = [
+        (_("Fahrten abgeschlossen"), [Cell(rides.completed)]),
+        (_("Fahrten abgesagt"), [Cell(rides.cancelled)]),
+        (_("Fahrten: nicht erschienen"), [Cell(rides.no_show)]),
+        (_("Fahrgäste erreicht (verschiedene Personen)"), [Cell(rides.riders)]),
+        (_("davon zum ersten Mal gefahren"), [Cell(rides.new_riders)]),
+        (_("Mitfahrende Personen (Summe)"), [Cell(rides.passengers)]),
+        (_("Fahrtstunden"), [Cell(rides.hours, "dec1")]),
+        (_("Gefahrene Kilometer"), [Cell(rides.km, "dec1")]),
+        (_("Stunden der Quartiershausmeister:innen"), [Cell(report.caretaker_seconds / 3600, "dec1")]),
+        (_("Geladene Energie (kWh)"), [Cell(report.kwh, "dec2")]),
+        (_("Ladevorgänge"), [Cell(report.charges)]),
+        (_("Wartungen"), [Cell(report.maintenance_count)]),
+        (_("Wartungskosten (Euro)"), [Cell(report.maintenance_cost, "dec2")]),
+        (_("Erledigte Aufgaben im Quartier"), [Cell(report.tasks_done)]),
+        (_("Meldungen von Bewohner:innen eingegangen"), [Cell(report.reports_received)]),
+        (_("davon erledigt"), [Cell(report.reports_done)]),
+        (_("Median bis „erledigt“ (Tage)"), [Cell(median, "dec1")]),
+    ]
+    return [
+        Section("kennzahlen", _("Kennzahlen"), (_("Kennzahl"), _("Wert")), key_figures),
+        Section(
+            "fahrten", _("Fahrten nach Ergebnis"), (_("Ergebnis"), _("Fahrten")), outcome, chart_column=0
+        ),
+        Section(
+            "fahrerinnen",
+            _("Stunden je Fahrer:in (abgeschlossene Fahrten)"),
+            (_("Fahrer:in"), _("Fahrten"), _("Stunden"), _("Kilometer")),
+            [
+                (
+                    _person(p.name) if p.user_id else _("ohne Fahrer:in"),
+                    [Cell(p.count), Cell(p.hours, "dec1"), Cell(p.km, "dec1")],
+                )
+                for p in report.drivers
+            ],
+            chart_column=1,
+            empty=_("Keine abgeschlossenen Fahrten in diesem Zeitraum."),
+        ),  # fmt: skip
+        Section(
+            "hausmeister",
+            _("Stunden je Quartiershausmeister:in (Tätigkeitsnachweise)"),
+            (_("Person"), _("Einträge"), _("Stunden")),
+            [(_person(p.name), [Cell(p.count), Cell(p.hours, "dec1")]) for p in report.caretakers],
+            chart_column=1,
+            empty=_("Keine Tätigkeitsnachweise in diesem Zeitraum."),
+        ),
+        Section(
+            "rikschas",
+            _("Nutzung je Rikscha"),
+            (_("Rikscha"), _("Fahrten"), _("Stunden"), _("Kilometer"), _("Energie (kWh)"), _("Ladevorgänge")),
+            [
+                (
+                    r.name if r.name is not None else _("ohne Rikscha"),
+                    [
+                        Cell(r.rides),
+                        Cell(r.hours, "dec1"),
+                        Cell(r.km, "dec1"),
+                        Cell(r.kwh, "dec2"),
+                        Cell(r.charges),
+                    ],
+                )
+                for r in report.rickshaws
+            ],
+            chart_column=1,
+            empty=_("Keine Fahrten und keine Ladevorgänge in diesem Zeitraum."),
+        ),  # fmt: skip
+        Section(
+            "wartung",
+            _("Wartung nach Art"),
+            (_("Art"), _("Anzahl"), _("Kosten (Euro)")),
+            [
+                (str(MAINTENANCE_LABELS.get(kind, kind)), [Cell(count), Cell(cost, "dec2")])
+                for kind, count, cost in report.maintenance_by_kind
+            ],
+            empty=_("Keine Wartung in diesem Zeitraum."),
+        ),
+        Section(
+            "aufgaben-revier",
+            _("Erledigte Aufgaben je Revier"),
+            (_("Revier"), _("Aufgaben")),
+            [(name, [Cell(count)]) for name, count in report.tasks_by_area],
+            chart_column=0,
+            empty=_("Keine erledigten Aufgaben in diesem Zeitraum."),
+        ),
+        Section(
+            "aufgaben-kategorie",
+            _("Erledigte Aufgaben je Kategorie"),
+            (_("Kategorie"), _("Aufgaben")),
+            [
+                (str(CATEGORY_LABELS.get(code, code)), [Cell(count)])
+                for code, count in report.tasks_by_category
+            ],
+            chart_column=0,
+            empty=_("Keine erledigten Aufgaben in diesem Zeitraum."),
+        ),
+    ]
+
+
+def csv_text(report_sections: list[Section], period_label: str) -> str:
+    """The whole report as CSV text (the caller encodes it as utf-8-sig)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Abschnitt"), _("Zeile"), _("Spalte"), _("Wert")])
+    writer.writerow([_("Zeitraum"), "", "", period_label])
+    for section in report_sections:
+        for header, cells in section.rows:
+            for column, cell in zip(section.columns[1:], cells, strict=True):
+                value = "" if cell.value is None else format_value(cell.value, cell.fmt, grouping=False)
+                writer.writerow([section.title, header, column, value])
+    return out.getvalue()
+
+
+def period_label(period) -> str:
+    """ "November 2026", "2. Quartal 2026", "2026" or "01.03.2026 – 15.04.2026" in the page's language."""
+    if period.kind == "month":
+        return format_date(period.first, "LLLL yyyy")
+    if period.kind == "quarter":
+        return _("%(n)s. Quartal %(year)s", n=period.quarter, year=period.first.year)
+    if period.kind == "year":
+        return str(period.first.year)
+    return f"{format_date(period.first, 'dd.MM.yyyy')} – {format_date(period.last, 'dd.MM.yyyy')}"

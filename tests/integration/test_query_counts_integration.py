@@ -1,0 +1,185 @@
+"""No N+1: each key page runs the same number of SQL queries on a small and a ten times larger data set.
+
+Both data sets come from the benchmark's seed (bench/seed.py at scale 0.01 and 0.1: 2 000 and
+20 000 rides, 500 and 5 000 tasks, …) on top of the demo data; the statements are recorded with
+an SQLAlchemy `before_cursor_execute` listener while one request per page runs.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from bench.seed import bench_targets, seed
+from rikscha import create_app
+from rikscha.database import utcnow
+from rikscha.demo import DEMO_PASSWORD, load_demo
+from rikscha.extensions import db
+from tests.conftest import TEST_CONFIG, CsrfClient
+
+SMALL, LARGE = 0.01, 0.1
+# A page that needs more than this many statements deserves a look even if it does not grow.
+MOST_QUERIES = 25
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _build(tmp_path, scale: float):
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'scale-{scale}.sqlite3'}",
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    app.test_client_class = CsrfClient
+    now = utcnow()
+    with app.app_context():
+        db.create_all()
+        load_demo(now=now)
+        db.session.commit()
+        with db.engine.begin() as connection:
+            counts = seed(connection, now=now, scale=scale)
+            targets = bench_targets(connection, now=now)
+        from rikscha.auth.services import create_token, find_user_by_email
+
+        _token, plain = create_token(find_user_by_email(targets["resident"]), "test")
+        db.session.commit()
+    return app, counts, {**targets, "token": plain}
+
+
+@contextmanager
+def recorded(app):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _logged_in(app, email: str) -> CsrfClient:
+    client = app.test_client()
+    response = client.post("/anmelden", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+def _report_path(app) -> str | None:
+    """The month report (without arguments: the last complete month), once the reports feature has it."""
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    return rules.get("reports.index")
+
+
+def _pages(app, targets: dict) -> dict[str, tuple[CsrfClient, str, dict]]:
+    day = date.fromisoformat(targets["day"])
+    resident = _logged_in(app, targets["resident"])
+    coordinator = _logged_in(app, targets["coordinator"])
+    booking = (
+        f"/fahrten/buchen/angaben?rider_id={targets['rider_id']}&day={day}&duration=60&passengers=1"
+        f"&start={day}T09:00:00%2B00:00"
+    )
+    pages = {
+        "availability API": (
+            app.test_client(),
+            f"/api/v1/availability?date={day}&duration=60&passengers=1",
+            {"Authorization": f"Bearer {targets['token']}"},
+        ),
+        "booking form": (resident, booking, {}),
+        "resident's rides": (resident, "/bewohner", {}),
+        "driver's week": (_logged_in(app, targets["driver"]), "/fahrer", {}),
+        "day plan": (coordinator, f"/buero/tagesplan?tag={day}", {}),
+        "fleet overview": (coordinator, "/flotte/", {}),
+        "caretaker's tasks": (_logged_in(app, targets["caretaker"]), "/hausmeister", {}),
+    }
+    report = _report_path(app)
+    if report is not None:
+        pages["month report"] = (coordinator, report, {})
+    return pages
+
+
+def _query_counts(app, targets: dict) -> dict[str, int]:
+    counts = {}
+    for name, (client, path, headers) in _pages(app, targets).items():
+        client.get(path, headers=headers)  # warm: templates compiled, translations loaded
+        with recorded(app) as statements:
+            response = client.get(path, headers=headers)
+        assert response.status_code == 200, (
+            name,
+            response.status_code,
+            response.get_data(as_text=True)[:300],
+        )
+        counts[name] = len(statements)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def data_sets(tmp_path_factory):
+    built = {}
+    for scale in (SMALL, LARGE):
+        app, counts, targets = _build(tmp_path_factory.mktemp(f"scale{scale}"), scale)
+        built[scale] = (app, counts, targets)
+    yield built
+    for app, _counts, _targets in built.values():
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_larger_data_set_is_ten_times_larger(data_sets):
+    small, large = data_sets[SMALL][1], data_sets[LARGE][1]
+    for table in ("rides", "riders", "tasks", "worklogs"):
+        assert large[table] >= 8 * small[table], (table, small[table], large[table])
+
+
+def test_key_pages_run_the_same_number_of_queries_on_both_data_sets(data_sets):
+    small = _query_counts(data_sets[SMALL][0], data_sets[SMALL][2])
+    large = _query_counts(data_sets[LARGE][0], data_sets[LARGE][2])
+    assert large == small, f"queries per page, small: {small}, ten times larger: {large}"
+    assert max(small.values()) <= MOST_QUERIES, small
+
+
+def test_the_pages_show_the_seeded_data(data_sets):
+    """The counts above compare full pages, not empty states (where a list would hide an N+1)."""
+    app, _counts, targets = data_sets[SMALL]
+    pages = _pages(app, targets)
+    client, path, headers = pages["availability API"]
+    assert client.get(path, headers=headers).get_json()["slots"]
+    for name, needle in (
+        ("day plan", "Rikscha 0"),
+        ("fleet overview", "Rikscha 0"),
+        ("caretaker's tasks", "Wöchentliche Runde"),
+    ):
+        client, path, headers = pages[name]
+        assert needle in client.get(path, headers=headers).get_data(as_text=True), name
+
+
+def test_the_benchmark_route_exists_only_in_the_benchmark_configuration(data_sets, tmp_path):
+    app = data_sets[SMALL][0]
+    assert "bench.hello" not in app.view_functions
+    assert app.test_client().get("/_bench/hello").status_code == 404
+    bench = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.sqlite3'}",
+            "BENCHMARK_ROUTES": True,
+        }
+    )
+    with bench.app_context():
+        db.create_all()
+    response = bench.test_client().get("/_bench/hello")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "hello"
+    assert response.headers["X-Query-Count"] == "0"
+    with bench.app_context():
+        db.engine.dispose()
