@@ -30,6 +30,18 @@ def message_for(code: str) -> str:
     return str(message) if message is not None else code.replace("_", " ")
 
 
+def error_message(error) -> str:
+    """The German message for a domain error, its details (e.g. %(hours)s) filled in."""
+    message = message_for(error.code)
+    details = getattr(error, "details", None)
+    if not details:
+        return message
+    try:
+        return message % details
+    except (KeyError, TypeError, ValueError):  # a message that does not use the details
+        return message
+
+
 def register_messages(messages: dict) -> None:
     """Features add the messages for their own error codes."""
     MESSAGES.update(messages)

@@ -13,7 +13,7 @@ from rikscha.auth.roles import Role
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db, limiter
-from rikscha.messages import message_for
+from rikscha.messages import error_message
 from rikscha.quarter.forms import (
     ApiReportForm,
     ApiReportTaskForm,
@@ -144,11 +144,10 @@ def report_json(report: ProblemReport, *, office: bool) -> dict:
 
 
 def _domain_error(error: DomainError):
-    text = message_for(error.code)
     return error_response(
         error.status,
         error.code,
-        text % error.details if error.details else text,
+        error_message(error),
         **({"field": error.field} if error.field else {}),
     )
 

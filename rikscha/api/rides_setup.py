@@ -11,7 +11,7 @@ from rikscha.api.registry import api_route
 from rikscha.auth.roles import Role
 from rikscha.domain import DomainError, NotFound
 from rikscha.extensions import db
-from rikscha.messages import message_for
+from rikscha.messages import error_message, message_for
 from rikscha.rides.drivers import (
     add_absence,
     add_weekly_window,
@@ -61,8 +61,7 @@ SETTINGS_SCHEMA = {
 
 
 def _domain_error(error: DomainError):
-    text = message_for(error.code)
-    text = text % error.details if error.details else text
+    text = error_message(error)
     extra = {"fields": {_API_FIELDS.get(error.field, error.field): [text]}} if error.field else {}
     return error_response(error.status, error.code, text, **extra)
 

@@ -14,7 +14,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from rikscha.api.errors import error_response
 from rikscha.domain import DomainError
 from rikscha.forms import MultiCheckboxField, NotBlank, strip_filter
-from rikscha.messages import message_for, register_messages
+from rikscha.messages import error_message, register_messages
 from rikscha.rides.forms import need_choices
 from rikscha.rides.settings import office_zone
 from rikscha.scheduling import local_day_bounds
@@ -66,14 +66,8 @@ def answers_domain_errors(view):
 
 
 def domain_error_response(error: DomainError):
-    message = message_for(error.code)
-    if error.details:
-        try:
-            message = message % error.details
-        except (KeyError, TypeError, ValueError):
-            pass
     extra = {"field": error.field} if error.field else {}
-    return error_response(error.status, error.code, message, **extra)
+    return error_response(error.status, error.code, error_message(error), **extra)
 
 
 # --- times ------------------------------------------------------------------------------------

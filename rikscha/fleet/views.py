@@ -47,7 +47,7 @@ from rikscha.fleet.services import (
     service_for,
 )
 from rikscha.forms import ActionForm, choices
-from rikscha.messages import message_for
+from rikscha.messages import error_message
 from rikscha.rides.labels import STATUS_LABELS as RIDE_STATUS_LABELS
 from rikscha.uploads import delete_photo, photo_path, store_photo
 
@@ -61,15 +61,6 @@ DEFAULT_CHARGE = timedelta(hours=2)
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def error_message(error: DomainError) -> str:
-    """The German message for a domain error, with its details filled in."""
-    message = message_for(error.code)
-    try:
-        return message % error.details if error.details else message
-    except (KeyError, TypeError, ValueError):  # a message that does not use the details
-        return message
 
 
 def show_error(form, error: DomainError, default_field: str) -> None:

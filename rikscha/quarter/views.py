@@ -14,7 +14,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import ActionForm
-from rikscha.messages import message_for
+from rikscha.messages import error_message, message_for
 from rikscha.quarter import bp, labels, rounds
 from rikscha.quarter.forms import (
     AreaForm,
@@ -78,9 +78,7 @@ def local_today() -> date:
 
 def apply_error(form, error: DomainError, fallback: str) -> None:
     """The domain error's German message on its form field (or on `fallback`)."""
-    text = message_for(error.code)
-    if error.details:
-        text = text % error.details
+    text = error_message(error)
     field = getattr(form, error.field or "", None) or getattr(form, fallback)
     field.errors = [*field.errors, text]
 

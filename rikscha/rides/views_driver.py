@@ -19,7 +19,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import ActionForm, NotBlank
-from rikscha.messages import message_for, register_messages
+from rikscha.messages import error_message, message_for, register_messages
 from rikscha.rides import bp
 from rikscha.rides.driver_forms import ABSENCE_REASONS, WEEKDAY_LABELS, AbsenceForm, AvailabilityForm
 from rikscha.rides.drivers import (
@@ -127,7 +127,7 @@ def _render_ride(ride: Ride, *, complete_form: CompleteForm | None = None, statu
 def _error_text(error: DomainError, ride: Ride, now: datetime) -> str:
     if error.code == "invalid_transition" and ride.active and ride.start_at > now:
         return message_for("not_started") % {"time": format_time(ride.start_at, "HH:mm")}
-    return message_for(error.code) % error.details if error.details else message_for(error.code)
+    return error_message(error)
 
 
 @bp.get("/mein-plan/fahrten/<int:ride_id>")
@@ -235,7 +235,7 @@ def driver_window_add():
                 by=current_user,
             )
         except DomainError as error:
-            getattr(form, error.field or "start_time").errors.append(message_for(error.code))
+            getattr(form, error.field or "start_time").errors.append(error_message(error))
         else:
             db.session.commit()
             flash(_("Die Zeit ist eingetragen."), "success")
@@ -270,7 +270,7 @@ def driver_absence_add():
                 by=current_user,
             )
         except DomainError as error:
-            getattr(form, error.field or "start_date").errors.append(message_for(error.code))
+            getattr(form, error.field or "start_date").errors.append(error_message(error))
         else:
             db.session.commit()
             flash(

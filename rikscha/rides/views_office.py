@@ -15,7 +15,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import ActionForm
-from rikscha.messages import message_for
+from rikscha.messages import error_message, message_for
 from rikscha.notifications.models import OutboxMessage
 from rikscha.rides import bp
 from rikscha.rides.driver_forms import (
@@ -127,18 +127,13 @@ def _render(template: str, **context):
     )
 
 
-def _error_text(error: DomainError) -> str:
-    text = message_for(error.code)
-    return text % error.details if error.details else text
-
-
 def _attach(error: DomainError, *forms, default: str) -> None:
     """Put a domain error's German message on its field (in whichever form has it), else on `default`."""
     for form in forms:
         if error.field and error.field in form:
-            form[error.field].errors.append(_error_text(error))
+            form[error.field].errors.append(error_message(error))
             return
-    forms[0][default].errors.append(_error_text(error))
+    forms[0][default].errors.append(error_message(error))
 
 
 def _notice(counts: dict[str, int]) -> str:
@@ -483,7 +478,7 @@ def office_settings():
                 by=current_user,
             )
         except DomainError as error:
-            flash(_error_text(error), "error")
+            flash(error_message(error), "error")
         else:
             db.session.commit()
             flash(_("Die Einstellungen sind gespeichert."), "success")

@@ -15,7 +15,7 @@ from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
-from rikscha.messages import message_for
+from rikscha.messages import error_message
 from rikscha.rides import bp
 from rikscha.rides.forms import (
     CANCEL_REASON_LABELS,
@@ -46,11 +46,6 @@ RESIDENT_CANCEL_REASONS = (CancelReason.RIDER, CancelReason.ILLNESS, CancelReaso
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _error_message(error: DomainError) -> str:
-    text = message_for(error.code)
-    return text % error.details if error.details else text
 
 
 
@@ -271,7 +266,7 @@ def resident_book_slots():
         except DomainError as broken:
             error = broken
     if error is not None:
-        getattr(form, error.field or "day", form.day).errors.append(_error_message(error))
+        getattr(form, error.field or "day", form.day).errors.append(error_message(error))
         return render_template("rides/resident/book_day.html", rider=rider, form=form)
     return render_template(
         "rides/resident/book_slots.html",
@@ -351,7 +346,7 @@ def _book():
         ride = book_ride(ride_request, by=current_user, via="online", now=utcnow())
     except DomainError as error:
         db.session.rollback()
-        flash(_error_message(error), "error")
+        flash(error_message(error), "error")
         return redirect(url_for("rides.resident_book_slots", **_choices(rider, form)))
     db.session.commit()
     return redirect(url_for("rides.resident_ride_confirmation", ride_id=ride.id))
@@ -395,7 +390,7 @@ def resident_ride_cancel(ride_id: int):
         cancel_ride(ride, by=current_user, reason=form.reason.data, note=form.note.data or "", now=utcnow())
     except DomainError as error:
         db.session.rollback()
-        flash(_error_message(error), "error")
+        flash(error_message(error), "error")
     else:
         db.session.commit()
         flash(_("Die Fahrt wurde abgesagt."), "success")
