@@ -21,11 +21,17 @@ from rikscha.extensions import db
 from rikscha.forms import ActionForm, NotBlank
 from rikscha.messages import error_message, message_for, register_messages
 from rikscha.rides import bp
-from rikscha.rides.driver_forms import ABSENCE_REASONS, WEEKDAY_LABELS, AbsenceForm, AvailabilityForm
+from rikscha.rides.driver_forms import (
+    ABSENCE_REASONS,
+    WEEKDAY_LABELS,
+    AbsenceForm,
+    AvailabilityForm,
+    drivers_record_or_404,
+    submit_absence,
+    submit_window,
+)
 from rikscha.rides.drivers import (
     absences,
-    add_absence,
-    add_weekly_window,
     remove_absence,
     remove_weekly_window,
     weekly_windows,
@@ -63,7 +69,6 @@ class RunSheetForm(FlaskForm):
         csrf = False
 
     tag = DateField(_l("Tag"), validators=[NotBlank(_l("Bitte geben Sie ein gültiges Datum an."))])
-
 
 
 def _today(now: datetime) -> date:
@@ -225,30 +230,17 @@ def driver_availability():
 @roles_required(Role.DRIVER)
 def driver_window_add():
     form = AvailabilityForm()
-    if form.validate_on_submit():
-        try:
-            add_weekly_window(
-                current_user,
-                weekday=form.weekday.data,
-                start=form.start_time.data,
-                end=form.end_time.data,
-                by=current_user,
-            )
-        except DomainError as error:
-            getattr(form, error.field or "start_time").errors.append(error_message(error))
-        else:
-            db.session.commit()
-            flash(_("Die Zeit ist eingetragen."), "success")
-            return redirect(url_for("rides.driver_availability"))
+    if form.validate_on_submit() and submit_window(form, current_user, by=current_user):
+        db.session.commit()
+        flash(_("Die Zeit ist eingetragen."), "success")
+        return redirect(url_for("rides.driver_availability"))
     return _render_availability(window_form=form, status=422)
 
 
 @bp.post("/mein-plan/verfuegbarkeit/zeiten/<int:window_id>/loeschen")
 @roles_required(Role.DRIVER)
 def driver_window_remove(window_id: int):
-    window = db.get_or_404(DriverAvailability, window_id)
-    if window.driver_id != current_user.id:
-        abort(404)
+    window = drivers_record_or_404(DriverAvailability, window_id, current_user)
     if ActionForm().validate_on_submit():
         remove_weekly_window(window, by=current_user)
         db.session.commit()
@@ -260,33 +252,20 @@ def driver_window_remove(window_id: int):
 @roles_required(Role.DRIVER)
 def driver_absence_add():
     form = AbsenceForm()
-    if form.validate_on_submit():
-        try:
-            add_absence(
-                current_user,
-                start=form.start_date.data,
-                end=form.end_date.data,
-                reason=form.reason.data,
-                by=current_user,
-            )
-        except DomainError as error:
-            getattr(form, error.field or "start_date").errors.append(error_message(error))
-        else:
-            db.session.commit()
-            flash(
-                _("Die Abwesenheit ist eingetragen. Schon gebuchte Fahrten an diesen Tagen klärt das Büro."),
-                "success",
-            )
-            return redirect(url_for("rides.driver_availability"))
+    if form.validate_on_submit() and submit_absence(form, current_user, by=current_user):
+        db.session.commit()
+        flash(
+            _("Die Abwesenheit ist eingetragen. Schon gebuchte Fahrten an diesen Tagen klärt das Büro."),
+            "success",
+        )
+        return redirect(url_for("rides.driver_availability"))
     return _render_availability(absence_form=form, status=422)
 
 
 @bp.post("/mein-plan/verfuegbarkeit/abwesenheiten/<int:absence_id>/loeschen")
 @roles_required(Role.DRIVER)
 def driver_absence_remove(absence_id: int):
-    absence = db.get_or_404(DriverAbsence, absence_id)
-    if absence.driver_id != current_user.id:
-        abort(404)
+    absence = drivers_record_or_404(DriverAbsence, absence_id, current_user)
     if ActionForm().validate_on_submit():
         remove_absence(absence, by=current_user)
         db.session.commit()

@@ -24,11 +24,12 @@ from rikscha.rides.driver_forms import (
     AbsenceForm,
     AvailabilityForm,
     FirstAidForm,
+    drivers_record_or_404,
+    submit_absence,
+    submit_window,
 )
 from rikscha.rides.drivers import (
     absences,
-    add_absence,
-    add_weekly_window,
     first_aid_valid_until,
     qualifications,
     remove_absence,
@@ -625,19 +626,8 @@ def office_driver(user_id: int):
 def office_driver_window_add(user_id: int):
     driver = _driver_or_404(user_id)
     form = AvailabilityForm()
-    if form.validate_on_submit():
-        try:
-            add_weekly_window(
-                driver,
-                weekday=form.weekday.data,
-                start=form.start_time.data,
-                end=form.end_time.data,
-                by=current_user,
-            )
-        except DomainError as error:
-            _attach(error, form, default="start_time")
-        else:
-            return _back_to_driver(driver, "zeiten")
+    if form.validate_on_submit() and submit_window(form, driver, by=current_user):
+        return _back_to_driver(driver, "zeiten")
     return _driver_page(driver, window_form=form)
 
 
@@ -645,9 +635,7 @@ def office_driver_window_add(user_id: int):
 @office_only
 def office_driver_window_remove(user_id: int, window_id: int):
     driver = _driver_or_404(user_id)
-    window = db.get_or_404(DriverAvailability, window_id)
-    if window.driver_id != driver.id:
-        abort(404)
+    window = drivers_record_or_404(DriverAvailability, window_id, driver)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("rides.office_driver", user_id=driver.id))
     remove_weekly_window(window, by=current_user)
@@ -659,19 +647,8 @@ def office_driver_window_remove(user_id: int, window_id: int):
 def office_driver_absence_add(user_id: int):
     driver = _driver_or_404(user_id)
     form = AbsenceForm()
-    if form.validate_on_submit():
-        try:
-            add_absence(
-                driver,
-                start=form.start_date.data,
-                end=form.end_date.data,
-                reason=form.reason.data,
-                by=current_user,
-            )
-        except DomainError as error:
-            _attach(error, form, default="start_date")
-        else:
-            return _back_to_driver(driver, "abwesenheiten")
+    if form.validate_on_submit() and submit_absence(form, driver, by=current_user):
+        return _back_to_driver(driver, "abwesenheiten")
     return _driver_page(driver, absence_form=form)
 
 
@@ -679,9 +656,7 @@ def office_driver_absence_add(user_id: int):
 @office_only
 def office_driver_absence_remove(user_id: int, absence_id: int):
     driver = _driver_or_404(user_id)
-    absence = db.get_or_404(DriverAbsence, absence_id)
-    if absence.driver_id != driver.id:
-        abort(404)
+    absence = drivers_record_or_404(DriverAbsence, absence_id, driver)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("rides.office_driver", user_id=driver.id))
     remove_absence(absence, by=current_user)
