@@ -63,6 +63,28 @@ def _wants_immediate() -> bool:
     return has_request_context() and request.method not in _READ_METHODS
 
 
+_REQUEST_CACHE = "rikscha.request_cache"
+
+
+def request_cached(key: str, compute):
+    """compute() once per HTTP request, kept in the request's environ (outside a request: every call).
+
+    For values several parts of one request ask for (the booking settings); a request never
+    sees another request's value, so no invalidation across workers is needed.
+    """
+    if not has_request_context():
+        return compute()
+    store = request.environ.setdefault(_REQUEST_CACHE, {})
+    if key not in store:
+        store[key] = compute()
+    return store[key]
+
+
+def forget_request_cached(key: str) -> None:
+    if has_request_context():
+        request.environ.get(_REQUEST_CACHE, {}).pop(key, None)
+
+
 def configure_engine(engine: Engine) -> None:
     """Per-engine settings: SQLite pragmas and explicit BEGIN handling."""
     if engine.dialect.name != "sqlite":

@@ -15,7 +15,7 @@ from rikscha.auth.models import User
 from rikscha.auth.roles import Role
 from rikscha.extensions import db
 from rikscha.notifications.ics import calendar, event_lines
-from rikscha.rides.models import CalendarFeed, Ride, RideStatus, rider_managers
+from rikscha.rides.models import CalendarFeed, Ride, RideStatus, ride_list_options, rider_managers
 
 FEED_PAST = timedelta(days=14)
 FEED_AHEAD = timedelta(days=90)
@@ -35,6 +35,7 @@ def driver_rides(driver: User, start: datetime, end: datetime, *, statuses) -> l
                 Ride.start_at < end,
             )
             .order_by(Ride.start_at, Ride.id)
+            .options(*ride_list_options())
         )
     )
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defaultload, joinedload, lazyload
 
 from rikscha.audit.models import AuditEvent
 from rikscha.audit.services import record_event
@@ -31,7 +31,9 @@ from rikscha.rides.models import (
     DriverQualification,
     Place,
     Ride,
+    Rider,
     RideStatus,
+    ride_list_options,
 )
 from rikscha.rides.planning import load_day_plan
 from rikscha.rides.services import local_day
@@ -248,12 +250,17 @@ def notified_riders(rides, kind: str) -> dict[str, int]:
 # --- day plan -------------------------------------------------------------------------------------
 
 
+PLAN_GROUPINGS = ("rikscha", "fahrer")  # the day plan's two views, as named in its URL (?nach=)
+
+
 @dataclass
 class DayPlanView:
     day: date
     rides: list[Ride]
+    grouping: str = "rikscha"
     by_rickshaw: list[tuple[Rickshaw, list[Ride]]] = field(default_factory=list)
     by_driver: list[tuple[User, list[Ride]]] = field(default_factory=list)
+    idle_drivers: list[User] = field(default_factory=list)
     unassigned: list[Ride] = field(default_factory=list)
 
     @property
@@ -261,8 +268,15 @@ class DayPlanView:
         return [ride for ride in self.rides if ride.needs_attention]
 
 
-def day_plan(day: date, rules: BookingRules) -> DayPlanView:
-    """Every rickshaw's and every driver's rides (not cancelled) on one local day."""
+def day_plan(day: date, rules: BookingRules, grouping: str = "rikscha") -> DayPlanView:
+    """The rides (not cancelled) of one local day, grouped per rickshaw or per driver.
+
+    Per rickshaw, every rickshaw in use gets its table (an empty one shows it is free); per
+    driver, only drivers with rides get a table and the others are named in one list — a large
+    roster would otherwise fill the page with hundreds of empty tables.
+    """
+    if grouping not in PLAN_GROUPINGS:
+        raise ValueError(grouping)
     bounds = local_day_bounds(day, rules.tz)
     rides = list(
         db.session.scalars(
@@ -273,29 +287,44 @@ def day_plan(day: date, rules: BookingRules) -> DayPlanView:
                 Ride.status != RideStatus.CANCELLED.value,
             )
             .order_by(Ride.start_at, Ride.id)
+            .options(
+                *ride_list_options(),
+                # The plan shows only these of the joined records (hundreds of rows on a busy day).
+                defaultload(Ride.rider).load_only(Rider.name, Rider.phone),
+                defaultload(Ride.driver).load_only(User.name),
+                defaultload(Ride.rickshaw).load_only(Rickshaw.name),
+                defaultload(Ride.destination_place).load_only(Place.name),
+            )
         )
     )
-    view = DayPlanView(day=day, rides=rides)
-    per_rickshaw: dict[int, list[Ride]] = defaultdict(list)
+    view = DayPlanView(day=day, rides=rides, grouping=grouping)
+    view.unassigned = [ride for ride in rides if ride.rickshaw_id is None or ride.driver_id is None]
+    if grouping == "rikscha":
+        per_rickshaw: dict[int, list[Ride]] = defaultdict(list)
+        for ride in rides:
+            if ride.rickshaw_id is not None:
+                per_rickshaw[ride.rickshaw_id].append(ride)
+        rickshaws = db.session.scalars(
+            select(Rickshaw)
+            .where((Rickshaw.status != RickshawStatus.RETIRED.value) | Rickshaw.id.in_(per_rickshaw))
+            .order_by(Rickshaw.name)
+        )
+        view.by_rickshaw = [(rickshaw, per_rickshaw[rickshaw.id]) for rickshaw in rickshaws]
+        return view
     per_driver: dict[int, list[Ride]] = defaultdict(list)
+    drivers: dict[int, User] = {}
     for ride in rides:
-        if ride.rickshaw_id is None or ride.driver_id is None:
-            view.unassigned.append(ride)
-        if ride.rickshaw_id is not None:
-            per_rickshaw[ride.rickshaw_id].append(ride)
-        if ride.driver_id is not None:
-            per_driver[ride.driver_id].append(ride)
-    rickshaws = db.session.scalars(
-        select(Rickshaw)
-        .where((Rickshaw.status != RickshawStatus.RETIRED.value) | Rickshaw.id.in_(per_rickshaw))
-        .order_by(Rickshaw.name)
+        if ride.driver is not None:
+            per_driver[ride.driver.id].append(ride)
+            drivers[ride.driver.id] = ride.driver
+    view.by_driver = [(user, per_driver[user.id]) for user in sorted(drivers.values(), key=lambda u: (u.name, u.id))]
+    view.idle_drivers = list(
+        db.session.scalars(
+            drivers_query()
+            .where(User.active.is_(True), User.id.not_in(drivers))
+            .options(lazyload(User.role_rows))
+        )
     )
-    view.by_rickshaw = [(rickshaw, per_rickshaw[rickshaw.id]) for rickshaw in rickshaws]
-    drivers = {user.id: user for user in db.session.scalars(drivers_query().where(User.active.is_(True)))}
-    drivers.update({ride.driver.id: ride.driver for ride in rides if ride.driver is not None})
-    view.by_driver = [
-        (user, per_driver[user.id]) for user in sorted(drivers.values(), key=lambda u: (u.name, u.id))
-    ]
     return view
 
 

@@ -37,10 +37,19 @@ MAX_RIDE_SPAN = timedelta(days=1)
 
 def _active_rides_between(start: datetime, end: datetime, exclude_ride_id: int | None):
     query = select(
-        Ride.id, Ride.rickshaw_id, Ride.driver_id, Ride.start_at, Ride.end_at, Ride.blocked_from, Ride.blocked_until
+        Ride.id,
+        Ride.rickshaw_id,
+        Ride.driver_id,
+        Ride.start_at,
+        Ride.end_at,
+        Ride.blocked_from,
+        Ride.blocked_until,
     ).where(
-        Ride.status.in_(ACTIVE_STATUSES), Ride.blocked_until > start, Ride.blocked_from < end,
-        Ride.start_at > start - MAX_RIDE_SPAN, Ride.start_at < end + MAX_RIDE_SPAN,
+        Ride.status.in_(ACTIVE_STATUSES),
+        Ride.blocked_until > start,
+        Ride.blocked_from < end,
+        Ride.start_at > start - MAX_RIDE_SPAN,
+        Ride.start_at < end + MAX_RIDE_SPAN,
     )
     if exclude_ride_id is not None:
         query = query.where(Ride.id != exclude_ride_id)
@@ -61,8 +70,12 @@ def _week_minutes(day: date, rules: BookingRules, exclude_ride_id: int | None) -
     end = local_day_bounds(monday + timedelta(days=6), rules.tz).end
     query = (
         select(Ride.driver_id, func.sum(_minutes(Ride.start_at, Ride.end_at)))
-        .where(Ride.status.in_(ACTIVE_STATUSES), Ride.driver_id.is_not(None),
-               Ride.start_at >= start, Ride.start_at < end)
+        .where(
+            Ride.status.in_(ACTIVE_STATUSES),
+            Ride.driver_id.is_not(None),
+            Ride.start_at >= start,
+            Ride.start_at < end,
+        )
         .group_by(Ride.driver_id)
     )
     if exclude_ride_id is not None:
@@ -73,12 +86,19 @@ def _week_minutes(day: date, rules: BookingRules, exclude_ride_id: int | None) -
     return minutes
 
 
-def load_day_plan(day: date, rules: BookingRules, *, exclude_ride_id: int | None = None,
-                  skip_overdue: bool | None = None) -> DayPlan:
+def load_day_plan(
+    day: date,
+    rules: BookingRules,
+    *,
+    exclude_ride_id: int | None = None,
+    skip_overdue: bool | None = None,
+    with_week_minutes: bool = True,
+) -> DayPlan:
     """Everything the scheduler needs for `day`; `exclude_ride_id` leaves one ride out (reassigning).
 
     Rickshaws past their service interval are left out when `skip_overdue` is true (default: the
-    office's setting "block booking when overdue").
+    office's setting "block booking when overdue"). The drivers' booked minutes of the week only
+    order the pairs when assigning; listing free times (`with_week_minutes=False`) skips them.
     """
     if skip_overdue is None:
         from rikscha.rides.settings import current_settings
@@ -100,12 +120,18 @@ def load_day_plan(day: date, rules: BookingRules, *, exclude_ride_id: int | None
         if ride.driver_id is not None:
             driver_blocks[ride.driver_id].append(blocked)
 
-    for block in db.session.scalars(
-        select(RickshawBlock).where(RickshawBlock.end_at > bounds.start, RickshawBlock.start_at < bounds.end)
+    for rickshaw_id, start_at, end_at in db.session.execute(
+        select(RickshawBlock.rickshaw_id, RickshawBlock.start_at, RickshawBlock.end_at).where(
+            RickshawBlock.end_at > bounds.start, RickshawBlock.start_at < bounds.end
+        )
     ):
-        rickshaw_blocks[block.rickshaw_id].append(Interval(block.start_at, block.end_at))
+        rickshaw_blocks[rickshaw_id].append(Interval(start_at, end_at))
 
-    in_service = db.session.scalars(select(Rickshaw).where(Rickshaw.status == RickshawStatus.IN_SERVICE)).all()
+    in_service = db.session.execute(
+        select(
+            Rickshaw.id, Rickshaw.seats, Rickshaw.kind, Rickshaw.odometer_km, Rickshaw.capacity_minutes
+        ).where(Rickshaw.status == RickshawStatus.IN_SERVICE)
+    ).all()
     if skip_overdue:
         from rikscha.fleet.services import overdue_rickshaw_ids
 
@@ -113,61 +139,82 @@ def load_day_plan(day: date, rules: BookingRules, *, exclude_ride_id: int | None
         in_service = [r for r in in_service if r.id not in overdue]
     rickshaws = tuple(
         RickshawState(
-            id=r.id, seats=r.seats, kind=r.kind, odometer=r.odometer_km, capacity_minutes=r.capacity_minutes,
-            booked_minutes=booked_minutes[r.id], blocks=tuple(sorted(rickshaw_blocks[r.id])),
+            id=r.id,
+            seats=r.seats,
+            kind=r.kind,
+            odometer=r.odometer_km,
+            capacity_minutes=r.capacity_minutes,
+            booked_minutes=booked_minutes[r.id],
+            blocks=tuple(sorted(rickshaw_blocks[r.id])),
         )
         for r in in_service
     )
-    return DayPlan(day=day, rules=rules, rickshaws=rickshaws,
-                   drivers=_driver_states(day, rules, driver_blocks, exclude_ride_id))
+    return DayPlan(
+        day=day,
+        rules=rules,
+        rickshaws=rickshaws,
+        drivers=_driver_states(day, rules, driver_blocks, exclude_ride_id, with_week_minutes),
+    )
 
 
-def _driver_states(day, rules, driver_blocks, exclude_ride_id) -> tuple[DriverState, ...]:
-    driver_ids = db.session.scalars(
-        select(User.id).join(UserRole).where(User.active.is_(True), UserRole.role == Role.DRIVER.value)
-    ).all()
-    if not driver_ids:
-        return ()
+def _driver_states(day, rules, driver_blocks, exclude_ride_id, with_week_minutes) -> tuple[DriverState, ...]:
+    """Drivers who can drive on `day`: active, available that weekday, not absent, first aid valid.
+
+    Three queries whatever the number of drivers; drivers sharing the same weekly windows (most
+    do) share one conversion to UTC.
+    """
+    availability = DriverAvailability.__table__
+    absent = (
+        select(DriverAbsence.driver_id)
+        .where(
+            DriverAbsence.driver_id == availability.c.driver_id,
+            DriverAbsence.start_date <= day,
+            DriverAbsence.end_date >= day,
+        )
+        .exists()
+    )
+    windows_query = (
+        select(availability.c.driver_id, availability.c.start_time, availability.c.end_time)
+        .join(User, User.id == availability.c.driver_id)
+        .join(
+            UserRole, and_(UserRole.user_id == availability.c.driver_id, UserRole.role == Role.DRIVER.value)
+        )
+        .join(DriverProfile, DriverProfile.driver_id == availability.c.driver_id)
+        .where(
+            availability.c.weekday == day.weekday(),
+            User.active.is_(True),
+            DriverProfile.first_aid_valid_until >= day,  # first aid must be valid on the day of the ride
+            ~absent,
+        )
+    )
     weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for row in db.session.scalars(
-        select(DriverAvailability).where(
-            DriverAvailability.driver_id.in_(driver_ids), DriverAvailability.weekday == day.weekday()
-        )
-    ):
-        weekly[row.driver_id].append(WeeklyWindow(row.weekday, row.start_time, row.end_time))
-    absent = set(
-        db.session.scalars(
-            select(DriverAbsence.driver_id).where(
-                DriverAbsence.driver_id.in_(driver_ids), DriverAbsence.start_date <= day, DriverAbsence.end_date >= day
-            )
-        )
-    )
-    # First aid must be valid on the day of the ride.
-    first_aid_ok = set(
-        db.session.scalars(
-            select(DriverProfile.driver_id).where(
-                DriverProfile.driver_id.in_(driver_ids),
-                DriverProfile.first_aid_valid_until >= day,
-            )
-        )
-    )
+    for driver_id, start, end in db.session.execute(windows_query):
+        weekly[driver_id].append(WeeklyWindow(day.weekday(), start, end))
+    if not weekly:
+        return ()
     kinds: dict[int, set[str]] = defaultdict(set)
     for driver_id, kind in db.session.execute(
         select(DriverQualification.driver_id, DriverQualification.rickshaw_kind).where(
-            DriverQualification.driver_id.in_(driver_ids)
+            DriverQualification.driver_id.in_(
+                select(availability.c.driver_id).where(availability.c.weekday == day.weekday())
+            )
         )
     ):
         kinds[driver_id].add(kind)
-    week = _week_minutes(day, rules, exclude_ride_id)
+    week = _week_minutes(day, rules, exclude_ride_id) if with_week_minutes else defaultdict(int)
+    converted: dict[tuple[WeeklyWindow, ...], tuple[Interval, ...]] = {}
     states = []
-    for driver_id in sorted(driver_ids):
-        if driver_id in absent or driver_id not in first_aid_ok or not weekly[driver_id] or not kinds[driver_id]:
+    for driver_id in sorted(weekly):
+        if not kinds[driver_id]:
             continue
+        key = tuple(sorted(weekly[driver_id], key=lambda window: (window.start, window.end)))
+        if key not in converted:
+            converted[key] = tuple(expand_weekly(key, (), day, rules.tz))
         states.append(
             DriverState(
                 id=driver_id,
                 qualified_kinds=frozenset(kinds[driver_id]),
-                windows=tuple(expand_weekly(weekly[driver_id], (), day, rules.tz)),
+                windows=converted[key],
                 blocks=tuple(sorted(driver_blocks[driver_id])),
                 week_minutes=week[driver_id],
             )
@@ -175,9 +222,16 @@ def _driver_states(day, rules, driver_blocks, exclude_ride_id) -> tuple[DriverSt
     return tuple(states)
 
 
-def rider_rides_overlapping(rider_id: int, start: datetime, end: datetime, exclude_ride_id: int | None = None):
+def rider_rides_overlapping(
+    rider_id: int, start: datetime, end: datetime, exclude_ride_id: int | None = None
+):
     query = select(func.count(Ride.id)).where(
-        and_(Ride.rider_id == rider_id, Ride.status.in_(ACTIVE_STATUSES), Ride.start_at < end, Ride.end_at > start)
+        and_(
+            Ride.rider_id == rider_id,
+            Ride.status.in_(ACTIVE_STATUSES),
+            Ride.start_at < end,
+            Ride.end_at > start,
+        )
     )
     if exclude_ride_id is not None:
         query = query.where(Ride.id != exclude_ride_id)

@@ -102,7 +102,7 @@ def available_slots(day: date, duration: int, passengers: int, now: datetime, *,
         raise RideRuleBroken("invalid_duration", field="duration")
     if not 1 <= passengers <= rules.max_passengers:
         raise RideRuleBroken("invalid_passengers", field="passengers")
-    plan = load_day_plan(day, rules)
+    plan = load_day_plan(day, rules, with_week_minutes=False)  # free times do not depend on them
     return [(start, start + timedelta(minutes=duration))
             for start in free_starts(plan, duration, passengers, now, privileged=privileged)]
 

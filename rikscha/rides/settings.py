@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from rikscha.database import forget_request_cached, request_cached
 from rikscha.extensions import db
 from rikscha.rides.models import BookingSettings
 from rikscha.scheduling import BookingRules
@@ -31,7 +32,11 @@ def default_settings() -> BookingSettings:
 
 
 def current_settings() -> BookingSettings:
-    """The stored settings, or unsaved defaults (reading never writes)."""
+    """The stored settings, or unsaved defaults (reading never writes); read once per request."""
+    return request_cached("booking_settings", _stored_or_default_settings)
+
+
+def _stored_or_default_settings() -> BookingSettings:
     return db.session.scalar(select(BookingSettings).order_by(BookingSettings.id).limit(1)) or default_settings()
 
 
@@ -42,6 +47,7 @@ def ensure_settings() -> BookingSettings:
         settings = default_settings()
         db.session.add(settings)
         db.session.flush()
+        forget_request_cached("booking_settings")  # the request may hold the unsaved defaults
     return settings
 
 
@@ -76,5 +82,4 @@ def current_rules() -> BookingRules:
 
 def office_phone() -> str:
     """The phone number people should call: the settings' one, else the configured default."""
-    settings = db.session.scalar(select(BookingSettings.office_phone).order_by(BookingSettings.id).limit(1))
-    return settings or current_app.config["RIKSCHA_OFFICE_PHONE"]
+    return current_settings().office_phone or current_app.config["RIKSCHA_OFFICE_PHONE"]

@@ -66,6 +66,7 @@ from rikscha.rides.office_forms import (
     WeatherCancelForm,
 )
 from rikscha.rides.office_services import (
+    PLAN_GROUPINGS,
     RIDE_LIST_LIMIT,
     active_rides_between,
     create_place,
@@ -424,10 +425,13 @@ def office_day_plan():
     today = today_in(rules, utcnow())
     form = DayForm(request.args)
     day = form.tag.data if form.validate() and form.tag.data else today
+    grouping = request.args.get("nach", PLAN_GROUPINGS[0])
+    if grouping not in PLAN_GROUPINGS:
+        grouping = PLAN_GROUPINGS[0]
     return _render(
         "day_plan.html",
         form=form,
-        plan=day_plan(day, rules),
+        plan=day_plan(day, rules, grouping),
         today=today,
         neighbours=(day - timedelta(days=1), day + timedelta(days=1)),
     )

@@ -26,7 +26,7 @@ from rikscha.rides.forms import (
     SlotQueryForm,
 )
 from rikscha.rides.labels import STATUS_LABELS
-from rikscha.rides.models import ACTIVE_STATUSES, CancelReason, Place, Ride, Rider
+from rikscha.rides.models import ACTIVE_STATUSES, CancelReason, Place, Ride, Rider, ride_list_options
 from rikscha.rides.riders import can_see_ride, create_rider, riders_query, update_rider
 from rikscha.rides.services import (
     RideRequest,
@@ -154,15 +154,19 @@ def _booking_form(rules, **data) -> BookingForm:
 def resident_home():
     now = utcnow()
     upcoming = db.session.scalars(
-        _my_rides().where(Ride.status.in_(ACTIVE_STATUSES), Ride.start_at >= now).order_by(Ride.start_at)
+        _my_rides()
+        .where(Ride.status.in_(ACTIVE_STATUSES), Ride.start_at >= now)
+        .order_by(Ride.start_at)
+        .options(*ride_list_options())
     ).all()
     past = db.session.scalars(
         _my_rides()
         .where(or_(Ride.start_at < now, Ride.status.not_in(ACTIVE_STATUSES)))
         .order_by(Ride.start_at.desc())
         .limit(PAST_RIDES_SHOWN)
+        .options(*ride_list_options())
     ).all()
-    has_riders = db.session.scalar(riders_query(current_user).limit(1)) is not None
+    has_riders = db.session.scalar(riders_query(current_user).with_only_columns(Rider.id).limit(1)) is not None
     return render_template(
         "rides/resident/home.html",
         upcoming=upcoming,

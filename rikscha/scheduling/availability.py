@@ -142,6 +142,42 @@ def eligible_pairs(
     return pairs
 
 
+def _best_pair(
+    plan: DayPlan, blocked: Interval, duration_minutes: int, passengers: int
+) -> tuple[RickshawState, DriverState] | None:
+    """``eligible_pairs(...)[0]`` without building and sorting every pair.
+
+    A large roster gives thousands of pairs (50 rickshaws × 250 drivers). The order is driver's
+    week minutes, rickshaw odometer, driver id, rickshaw id: so for each kind only its best
+    rickshaw matters, and only the drivers with the fewest week minutes among those who can
+    drive one of those rickshaws.
+    """
+    best_of_kind: dict[str, RickshawState] = {}
+    for rickshaw in plan.rickshaws:
+        if _fits_day(rickshaw, duration_minutes, passengers) and not any(
+            block.overlaps(blocked) for block in rickshaw.blocks
+        ):
+            current = best_of_kind.get(rickshaw.kind)
+            if current is None or (rickshaw.odometer, rickshaw.id) < (current.odometer, current.id):
+                best_of_kind[rickshaw.kind] = rickshaw
+    if not best_of_kind:
+        return None
+    best: tuple[tuple[int, int, int, int], RickshawState, DriverState] | None = None
+    for driver in plan.drivers:
+        if best is not None and driver.week_minutes > best[0][0]:
+            continue
+        kinds = [kind for kind in driver.qualified_kinds if kind in best_of_kind]
+        if not kinds or not covers(driver.windows, blocked):
+            continue
+        if any(block.overlaps(blocked) for block in driver.blocks):
+            continue
+        rickshaw = min((best_of_kind[kind] for kind in kinds), key=lambda r: (r.odometer, r.id))
+        key = (driver.week_minutes, rickshaw.odometer, driver.id, rickshaw.id)
+        if best is None or key < best[0]:
+            best = (key, rickshaw, driver)
+    return None if best is None else (best[1], best[2])
+
+
 def assign(plan: DayPlan, start: datetime, duration_minutes: int, passengers: int) -> Assignment:
     """Return the assignment for a ride: the first pair of ``eligible_pairs``.
 
@@ -149,13 +185,13 @@ def assign(plan: DayPlan, start: datetime, duration_minutes: int, passengers: in
     and remaining daily riding minutes at all, and ``NoAssignment("slot_taken")`` if
     some have but no pair is free at this time. Booking rules are not checked here.
     """
-    pairs = eligible_pairs(plan, start, duration_minutes, passengers)
-    if not pairs:
+    blocked = blocked_period(start, duration_minutes, plan.rules)
+    pair = _best_pair(plan, blocked, duration_minutes, passengers)
+    if pair is None:
         if not any(_fits_day(r, duration_minutes, passengers) for r in plan.rickshaws):
             raise NoAssignment("no_capacity", start=start, duration_minutes=duration_minutes)
         raise NoAssignment("slot_taken", start=start, duration_minutes=duration_minutes)
-    rickshaw, driver = pairs[0]
-    blocked = blocked_period(start, duration_minutes, plan.rules)
+    rickshaw, driver = pair
     return Assignment(
         rickshaw_id=rickshaw.id,
         driver_id=driver.id,
@@ -187,10 +223,20 @@ def free_starts(
             rickshaws_by_kind.setdefault(rickshaw.kind, []).append(_Busy(rickshaw.blocks))
     kinds_with_capacity = frozenset(rickshaws_by_kind)
     drivers: list[tuple[frozenset[str], _Free]] = []
+    # Only whether *some* driver is free matters here: drivers without rides that share their
+    # windows and usable kinds (most of a large roster) are one candidate, not hundreds.
+    unbooked_seen: set[tuple[frozenset[str], tuple[Interval, ...]]] = set()
     for driver in plan.drivers:
         usable_kinds = driver.qualified_kinds & kinds_with_capacity
+        if not usable_kinds:
+            continue
+        if not driver.blocks:
+            key = (usable_kinds, driver.windows)
+            if key in unbooked_seen:
+                continue
+            unbooked_seen.add(key)
         free = _Free(driver.windows, driver.blocks)
-        if usable_kinds and free.starts:
+        if free.starts:
             drivers.append((usable_kinds, free))
     if not drivers:
         return []

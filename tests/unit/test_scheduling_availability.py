@@ -552,3 +552,17 @@ def test_free_starts_is_exactly_bookable_and_assignable(day_plan, minutes, passe
             continue
         expected.append(start)
     assert free_starts(day_plan, minutes, passengers, now, privileged=privileged) == expected
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(day_plans(), st.sampled_from((30, 60, 90, 120)), st.sampled_from((1, 2)), st.integers(0, 40))
+def test_assign_takes_the_first_eligible_pair(day_plan, minutes, passengers, quarter):
+    start = local_day_bounds(day_plan.day, day_plan.rules.tz).start + timedelta(hours=7) + quarter * QUARTER
+    pairs = eligible_pairs(day_plan, start, minutes, passengers)
+    try:
+        chosen = assign(day_plan, start, minutes, passengers)
+    except NoAssignment:
+        assert pairs == []
+        return
+    assert pairs, "assign found a pair that eligible_pairs does not list"
+    assert (chosen.rickshaw_id, chosen.driver_id) == (pairs[0][0].id, pairs[0][1].id)
