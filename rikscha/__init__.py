@@ -65,6 +65,8 @@ def _import_models() -> None:
 
 
 def _register_user_loader(login_manager) -> None:
+    from sqlalchemy.orm import joinedload
+
     from rikscha.auth.models import User
     from rikscha.extensions import db
 
@@ -73,7 +75,8 @@ def _register_user_loader(login_manager) -> None:
         # The id carries the session version: changing the password ends other sessions.
         try:
             raw_id, version = user_id.split(":")
-            user = db.session.get(User, int(raw_id))
+            # Roles in the same query: every page checks them.
+            user = db.session.get(User, int(raw_id), options=[joinedload(User.role_rows)])
         except (ValueError, TypeError):
             return None
         if user is None or not user.active or str(user.session_version) != version:

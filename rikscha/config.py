@@ -57,7 +57,9 @@ def load_config(instance_path: Path) -> dict:
         "RIKSCHA_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server connection can die between requests (restart, failover); a local file cannot,
+        # and pinging it would cost every request a statement.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "RIKSCHA_TIMEZONE": os.environ.get("RIKSCHA_TIMEZONE", "Europe/Berlin"),
         "RIKSCHA_OFFICE_NAME": os.environ.get("RIKSCHA_OFFICE_NAME", "Stadtteilbüro"),
         "RIKSCHA_OFFICE_PHONE": os.environ.get("RIKSCHA_OFFICE_PHONE", "0123 456789"),

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, session
 from flask_babel import format_date, format_datetime, format_time, get_timezone, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 
@@ -31,6 +32,8 @@ def current_translations():
     30 µs), and long pages translate a thousand strings. Keyed on the locale object, because
     force_locale() (German e-mails, calendar feeds) swaps it in the middle of a request.
     """
+    if not g:  # no app context: Flask-Babel answers with the untranslated strings
+        return get_translations()
     babel_context = g.get("_flask_babel")
     locale = getattr(babel_context, "babel_locale", None)
     if locale is None:  # not resolved yet: Flask-Babel resolves and remembers it now
@@ -40,6 +43,20 @@ def current_translations():
         cached = (locale, get_translations())
         babel_context.rikscha_translations = cached
     return cached[1]
+
+
+def _translate(string: str, **variables) -> str:
+    translated = current_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's lazy_gettext, resolved through current_translations().
+
+    Label maps (statuses, needs, menu entries) are lazy strings resolved on every use, often once
+    per row of a long list.
+    """
+    return LazyString(_translate, string, **variables)
 
 
 def install_fast_gettext(app) -> None:

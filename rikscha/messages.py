@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from rikscha.i18n import lazy_gettext as _l
 
 MESSAGES = {
     "invalid_json": _l("Die Anfrage enthält kein gültiges JSON-Objekt."),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request, url_for
-from flask_babel import lazy_gettext as _l
 
 from rikscha.auth.roles import Role
+from rikscha.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

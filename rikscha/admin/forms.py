@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SearchField, StringField, TelField
 from wtforms.validators import Email, Length, NumberRange, Optional
 
 from rikscha.auth.roles import ALL_ROLES, ROLE_LABELS
 from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 
 
 class UserSearchForm(FlaskForm):

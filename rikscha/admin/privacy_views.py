@@ -6,7 +6,6 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
@@ -19,6 +18,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import ActionForm, NotBlank, choices
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import message_for
 from rikscha.rides.forms import CANCEL_REASON_LABELS, CONSENT_LABELS, NEED_LABELS, RiderSearchForm
 from rikscha.rides.labels import STATUS_LABELS

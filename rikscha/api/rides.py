@@ -258,8 +258,9 @@ def rides_create():
         now=utcnow(),
         privileged=is_office(current_user),
     )
+    payload = ride_json(ride)  # before the commit, which would expire the ride and reload it
     db.session.commit()
-    return jsonify(ride_json(ride)), 201
+    return jsonify(payload), 201
 
 
 # --- the ride list and one ride ---------------------------------------------------------------

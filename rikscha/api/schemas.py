@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from functools import wraps
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
@@ -14,6 +13,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from rikscha.api.errors import error_response
 from rikscha.domain import DomainError
 from rikscha.forms import MultiCheckboxField, NotBlank, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message, register_messages
 from rikscha.rides.forms import need_choices
 from rikscha.rides.settings import office_zone

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField, TelField
 from wtforms.validators import Email, EqualTo, Length, Optional
 
 from rikscha.auth.services import MIN_PASSWORD_LENGTH
 from rikscha.forms import NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
 

@@ -222,14 +222,11 @@ def create_token(user: User, label: str = "") -> tuple[ApiToken, str]:
 
 def user_for_token(plain: str) -> User | None:
     """The active owner of a valid, unrevoked token (GET requests stay read-only: no write here)."""
-    token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == _token_digest(plain), ApiToken.revoked_at.is_(None)
-        )
+    return db.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_digest(plain), ApiToken.revoked_at.is_(None), User.active.is_(True))
     )
-    if token is None or not token.user.active:
-        return None
-    return token.user
 
 
 def revoke_token(token: ApiToken, *, actor: User, now: datetime) -> None:

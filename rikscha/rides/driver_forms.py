@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.validators import Length, Optional
@@ -11,6 +10,7 @@ from wtforms.validators import Length, Optional
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message
 from rikscha.rides.drivers import add_absence, add_weekly_window
 

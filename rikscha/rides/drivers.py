@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from rikscha.audit.services import record_event
@@ -12,6 +11,7 @@ from rikscha.auth.models import User, UserRole
 from rikscha.auth.roles import Role
 from rikscha.domain import DomainError, NotFound
 from rikscha.extensions import db
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.rides.models import DriverAbsence, DriverAvailability, DriverProfile, DriverQualification
 

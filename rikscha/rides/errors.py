@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from rikscha.domain import Conflict, DomainError
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 
 

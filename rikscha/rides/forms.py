@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
 from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.rides.models import NEED_FIELDS, CancelReason, ConsentMethod
 
 NEED_LABELS = {

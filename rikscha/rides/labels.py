@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from rikscha.i18n import lazy_gettext as _l
 
 STATUS_LABELS = {
     "requested": _l("angefragt"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import format_time
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.rides.driver_forms import ABSENCE_REASONS, WEEKDAY_LABELS, QualificationForm
 from rikscha.rides.forms import CANCEL_REASON_LABELS, BookingForm, RideFilterForm
 from rikscha.rides.models import CancelReason

@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload, joinedload, lazyload
@@ -17,6 +16,7 @@ from rikscha.auth.models import User
 from rikscha.domain import DomainError, NotFound
 from rikscha.extensions import db
 from rikscha.fleet.models import Rickshaw, RickshawStatus
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.notifications.models import OutboxMessage
 from rikscha.notifications.services import notify_ride

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField
@@ -19,6 +18,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import ActionForm, NotBlank
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message, message_for, register_messages
 from rikscha.rides import bp
 from rikscha.rides.driver_forms import (

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from rikscha.audit.services import record_view
@@ -15,6 +14,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import ActionForm
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message, message_for
 from rikscha.notifications.models import OutboxMessage
 from rikscha.rides import bp
