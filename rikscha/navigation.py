@@ -9,6 +9,8 @@ from flask import request, url_for
 from rikscha.auth.roles import Role
 from rikscha.i18n import lazy_gettext as _l
 
+_URLS: dict[tuple[str, str], str] = {}
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -18,7 +20,11 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return url_for(self.endpoint)
+        # Menu links take no arguments, so they only change with the mount point (SCRIPT_NAME).
+        key = (request.script_root, self.endpoint)
+        if key not in _URLS:
+            _URLS[key] = url_for(self.endpoint)
+        return _URLS[key]
 
     @property
     def current(self) -> bool:

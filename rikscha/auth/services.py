@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from rikscha.audit.services import record_event
 from rikscha.auth.models import ApiToken, LoginFailure, User
@@ -226,6 +227,7 @@ def user_for_token(plain: str) -> User | None:
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == _token_digest(plain), ApiToken.revoked_at.is_(None), User.active.is_(True))
+        .options(joinedload(User.role_rows))  # every API route checks them
     )
 
 

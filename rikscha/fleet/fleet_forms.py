@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -24,6 +23,7 @@ from wtforms.widgets import DateTimeLocalInput, TextInput
 
 from rikscha.fleet.models import DefectSeverity, MaintenanceKind, RickshawStatus, StationKind
 from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 
 STATUS_LABELS = {
     RickshawStatus.IN_SERVICE.value: _l("im Einsatz"),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from rikscha.fleet.models import RickshawStatus
 from rikscha.forms import NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 
 RICKSHAW_STATUS_LABELS = {
     RickshawStatus.IN_SERVICE: _l("im Einsatz"),

@@ -6,10 +6,11 @@ Every function runs a fixed number of queries, however many rows there are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import aliased, defaultload, lazyload
 
 from rikscha.audit.models import AuditEvent
 from rikscha.auth.models import User
@@ -25,7 +26,8 @@ from rikscha.fleet.models import (
     RickshawStatus,
     Station,
 )
-from rikscha.rides.models import ACTIVE_STATUSES, Ride, RideStatus
+from rikscha.rides.models import ACTIVE_STATUSES, Ride, Rider, RideStatus
+from rikscha.scheduling import ServiceStatus, service_status
 
 # --- choice lists -------------------------------------------------------------------------------
 
@@ -70,52 +72,205 @@ def packs_of(rickshaw_id: int) -> list[BatteryPack]:
     )
 
 
+# The overview's statements are built once per process (@cache on the _…_query() functions, with
+# bind parameters for what varies): building an ORM select with its joins and loader options
+# costs more than SQLite takes to run it. They hold no data, so there is nothing to invalidate.
+
+
 def open_defects() -> list[tuple[DefectReport, str, str | None]]:
     """Open defects, grounding ones first: (defect, rickshaw name, reporter name)."""
-    query = (
+    return [tuple(row) for row in db.session.execute(_open_defects_query())]
+
+
+@cache
+def _open_defects_query() -> Select:
+    return (
         select(DefectReport, Rickshaw.name, User.name)
         .join(Rickshaw, Rickshaw.id == DefectReport.rickshaw_id)
         .outerjoin(User, User.id == DefectReport.reported_by_id)
         .where(DefectReport.cleared_at.is_(None))
         .order_by(DefectReport.severity.desc(), DefectReport.reported_at.desc())
     )
-    return [tuple(row) for row in db.session.execute(query)]
+
+
+# --- the overview's cards -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FleetCard:
+    """What the fleet overview shows of one rickshaw (plain values, no ORM objects)."""
+
+    id: int
+    name: str
+    status: str
+    odometer_km: int
+    service: ServiceStatus
+    open_defects: int
+    last_charged_at: datetime | None
+    last_charge_soc: int | None
+
+
+def fleet_cards(today: date) -> list[FleetCard]:
+    """Every rickshaw by name with service state, open defects and last charge, in one query.
+
+    The same figures as `services.fleet_overview`, which returns ORM objects for the API and the
+    dashboard; reading only the columns shown here is what makes this fast with long histories.
+    """
+    cards = []
+    for (
+        id_,
+        name,
+        status,
+        odometer,
+        km_interval,
+        day_interval,
+        since,
+        created_at,
+        inspected_km,
+        inspected_at,
+        defects,
+        charged_at,
+        soc,
+    ) in db.session.execute(_fleet_cards_query()):
+        # As services.service_for: from the last inspection, else from the day it entered service.
+        if inspected_at is not None:
+            since_km, since_day = inspected_km, inspected_at.date()
+        else:
+            since_km, since_day = 0, since or created_at.date()
+        service = service_status(
+            km_interval=km_interval,
+            day_interval=day_interval,
+            last_service_km=since_km,
+            last_service_date=since_day,
+            odometer=odometer,
+            today=today,
+        )
+        cards.append(FleetCard(id_, name, status, odometer, service, defects or 0, charged_at, soc))
+    return cards
+
+
+@cache
+def _fleet_cards_query() -> Select:
+    """The statement of fleet_cards(), built once per process (it has no parameters).
+
+    Each correlated subquery is one index lookup per rickshaw: the last inspection by
+    ix_maintenance_records_rickshaw_at, open defects by ix_defect_reports_rickshaw_open, the last
+    charge by ix_charging_sessions_rickshaw_start (a rickshaw's sessions never overlap, so its
+    last one is the one that started last) and then by its key.
+    """
+    last_inspection = (
+        select(MaintenanceRecord)
+        .where(
+            MaintenanceRecord.rickshaw_id == Rickshaw.id,
+            MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value,
+        )
+        .order_by(MaintenanceRecord.performed_at.desc(), MaintenanceRecord.id.desc())
+        .limit(1)
+        .correlate(Rickshaw)
+    )
+    earlier = aliased(ChargingSession)
+    last_charge_id = (
+        select(earlier.id)
+        .where(earlier.rickshaw_id == Rickshaw.id)
+        .order_by(earlier.start_at.desc(), earlier.id.desc())
+        .limit(1)
+        .correlate(Rickshaw)
+        .scalar_subquery()
+    )
+    open_defects = (
+        select(func.count())
+        .where(DefectReport.rickshaw_id == Rickshaw.id, DefectReport.cleared_at.is_(None))
+        .correlate(Rickshaw)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Rickshaw.id,
+            Rickshaw.name,
+            Rickshaw.status,
+            Rickshaw.odometer_km,
+            Rickshaw.service_interval_km,
+            Rickshaw.service_interval_days,
+            Rickshaw.in_service_since,
+            Rickshaw.created_at,
+            last_inspection.with_only_columns(MaintenanceRecord.odometer_km).scalar_subquery(),
+            last_inspection.with_only_columns(MaintenanceRecord.performed_at).scalar_subquery(),
+            open_defects,
+            ChargingSession.end_at,
+            ChargingSession.soc_after,
+        )
+        .select_from(Rickshaw)
+        .outerjoin(ChargingSession, ChargingSession.id == last_charge_id)
+        .order_by(Rickshaw.name)
+    )
 
 
 # --- rides the office must know about -----------------------------------------------------------
 
 
-def flagged_rides(now: datetime) -> list[Ride]:
-    """Upcoming rides that could not be moved off a grounded or blocked rickshaw: call the riders."""
-    return list(
-        db.session.scalars(
-            select(Ride)
-            .where(Ride.needs_attention.is_(True), Ride.status.in_(ACTIVE_STATUSES), Ride.start_at > now)
-            .order_by(Ride.start_at)
-        ).unique()
+def _ride_line_options(with_driver: bool) -> tuple:
+    """Rides for one-line mentions: rider, rickshaw, place (and driver) come joined; the rider's
+    managers and the driver's roles (eager by default, for access checks) are not needed."""
+    rider = defaultload(Ride.rider).lazyload(Rider.managers)
+    if with_driver:
+        return rider, defaultload(Ride.driver).lazyload(User.role_rows)
+    return rider, lazyload(Ride.driver)
+
+
+def flagged_rides(now: datetime, *, with_driver: bool = True) -> list[Ride]:
+    """Upcoming rides that could not be moved off a grounded or blocked rickshaw: call the riders.
+
+    with_driver=False leaves the driver unloaded, for pages that do not name them (one join fewer
+    for PostgreSQL to plan on every request).
+    """
+    return list(db.session.scalars(_flagged_rides_query(with_driver), {"now": now}).unique())
+
+
+@cache
+def _flagged_rides_query(with_driver: bool) -> Select:
+    return (
+        select(Ride)
+        .where(
+            Ride.needs_attention.is_(True), Ride.status.in_(ACTIVE_STATUSES), Ride.start_at > bindparam("now")
+        )
+        .order_by(Ride.start_at)
+        .options(*_ride_line_options(with_driver))
     )
 
 
-def recently_moved_rides(now: datetime, days: int = 7) -> list[tuple[Ride, datetime]]:
-    """Upcoming rides moved to another rickshaw in the last `days` days (from the audit trail)."""
-    query = (
+def recently_moved_rides(
+    now: datetime, days: int = 7, *, with_driver: bool = True
+) -> list[tuple[Ride, datetime]]:
+    """Upcoming rides moved to another rickshaw in the last `days` days (from the audit trail).
+
+    with_driver as for flagged_rides().
+    """
+    rows = db.session.execute(
+        _moved_rides_query(with_driver), {"now": now, "since": now - timedelta(days=days)}
+    ).unique()
+    seen, result = set(), []
+    for ride, at in rows:
+        if ride.id not in seen:
+            seen.add(ride.id)
+            result.append((ride, at))
+    return result
+
+
+@cache
+def _moved_rides_query(with_driver: bool) -> Select:
+    return (
         select(Ride, AuditEvent.at)
         .join(AuditEvent, AuditEvent.entity_id == Ride.id)
         .where(
             AuditEvent.entity == "ride",
             AuditEvent.action == "move",
-            AuditEvent.at >= now - timedelta(days=days),
+            AuditEvent.at >= bindparam("since"),
             Ride.status.in_(ACTIVE_STATUSES),
-            Ride.start_at > now,
+            Ride.start_at > bindparam("now"),
         )
         .order_by(Ride.start_at, AuditEvent.at.desc())
+        .options(*_ride_line_options(with_driver))
     )
-    seen, result = set(), []
-    for ride, at in db.session.execute(query).unique():
-        if ride.id not in seen:
-            seen.add(ride.id)
-            result.append((ride, at))
-    return result
 
 
 def rides_by_ids(ids) -> list[Ride]:

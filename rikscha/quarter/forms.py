@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -30,6 +29,7 @@ from wtforms.validators import (
 )
 
 from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.quarter.labels import (
     AREA_KIND_LABELS,
     CATEGORY_LABELS,

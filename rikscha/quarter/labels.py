@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from rikscha.i18n import lazy_gettext as _l
 
 AREA_KIND_LABELS = {
     "playground": _l("Spielplatz"),

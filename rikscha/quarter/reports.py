@@ -6,12 +6,12 @@ import hashlib
 import secrets
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from rikscha.audit.services import record_event
 from rikscha.extensions import db
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.quarter.models import Area, ProblemReport, ReportStatus, Task, TaskStatus
 from rikscha.quarter.services import QuarterConflict, QuarterRuleBroken, create_task, is_coordinator

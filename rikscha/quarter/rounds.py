@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from rikscha.audit.services import record_event
 from rikscha.extensions import db
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.quarter.models import Area, ChecklistItem, Round, Task, TaskStatus, WorkLog
 from rikscha.quarter.rules import checklist_problem, covered_until, generation_window

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from operator import attrgetter
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, false, func, or_, select, true
+from sqlalchemy import Select, bindparam, case, exists, false, func, or_, select, true, union
 
 from rikscha.audit.services import record_event
 from rikscha.auth.models import User, UserRole
 from rikscha.auth.roles import Role
 from rikscha.domain import Conflict, DomainError, Forbidden
 from rikscha.extensions import db
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.quarter.models import (
     Area,
@@ -40,7 +42,8 @@ from rikscha.quarter.rules import (
 
 MAX_WORKLOG_PHOTOS = 3
 LIST_LIMIT = 200
-PRIORITY_ORDER = case({"high": 0, "normal": 1, "low": 2}, value=Task.priority, else_=1)
+PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+PRIORITY_ORDER = case(PRIORITY_RANK, value=Task.priority, else_=1)
 MY_TASKS_DAYS = 28
 
 register_messages(
@@ -367,17 +370,72 @@ def list_tasks(viewer, filters: TaskFilter, *, today: date, limit: int = LIST_LI
     return list(db.session.scalars(query))
 
 
+@dataclass(frozen=True)
+class MyTask:
+    """A card of "Meine Aufgaben": the task's shown columns, its area's name, the checklist's progress."""
+
+    id: int
+    title: str
+    status: str
+    priority: str
+    due_date: date | None
+    area: str
+    checklist_done: int
+    checklist_total: int
+
+
 def my_tasks(user, *, today: date, days: int = MY_TASKS_DAYS) -> dict:
     """The caretaker's open tasks (assigned or in their areas) in sections, grouped by area."""
-    query = (
-        select(Task)
-        .where(visible_tasks_clause(user.id), Task.status.in_(ACTIVE_STATUSES))
-        .where(or_(Task.due_date.is_(None), Task.due_date <= today + timedelta(days=days)))
-        .order_by(Task.due_date.is_(None), Task.due_date, PRIORITY_ORDER, Task.id)
+    rows = db.session.execute(_my_tasks_query(), {"user_id": user.id, "until": today + timedelta(days=days)})
+    tasks = [MyTask(*row) for row in rows]
+    return group_tasks(tasks, today, due=attrgetter("due_date"), area=attrgetter("area"))
+
+
+@cache
+def _my_tasks_query() -> Select:
+    """The statement of my_tasks(), built once per process (user and date are bound per call).
+
+    Which tasks: visible_tasks_clause(), but asked as a union of two lookups among the active
+    tasks in the window (by ix_tasks_status_due, checking the task_assignees key before a task's
+    row is read; by ix_tasks_area_status), so neither the caretaker's whole assignment history
+    nor every open task's row is read. Each part carries the columns shown: joining the union back
+    to `tasks` made PostgreSQL scan the whole table. The checklist is counted, not loaded.
+    """
+    user_id = bindparam("user_id")
+
+    def active(*where):
+        return select(Task.id, Task.title, Task.status, Task.priority, Task.due_date, Task.area_id).where(
+            Task.status.in_(ACTIVE_STATUSES), *where
+        )
+
+    visible = union(
+        active(exists().where(task_assignees.c.task_id == Task.id, task_assignees.c.user_id == user_id)),
+        active(
+            Task.area_id.in_(select(area_caretakers.c.area_id).where(area_caretakers.c.user_id == user_id))
+        ),
+    ).subquery()
+    checklist = select(func.count()).where(ChecklistItem.task_id == visible.c.id).correlate(visible)
+    return (
+        select(
+            visible.c.id,
+            visible.c.title,
+            visible.c.status,
+            visible.c.priority,
+            visible.c.due_date,
+            Area.name,
+            checklist.where(ChecklistItem.done.is_(True)).scalar_subquery(),
+            checklist.scalar_subquery(),
+        )
+        .join(Area, Area.id == visible.c.area_id)
+        .where(or_(visible.c.due_date.is_(None), visible.c.due_date <= bindparam("until")))
+        .order_by(
+            visible.c.due_date.is_(None),
+            visible.c.due_date,
+            case(PRIORITY_RANK, value=visible.c.priority, else_=1),
+            visible.c.id,
+        )
         .limit(LIST_LIMIT)
     )
-    tasks = list(db.session.scalars(query))
-    return group_tasks(tasks, today, due=lambda t: t.due_date, area=lambda t: t.area.name)
 
 
 def worklogs_of(task: Task) -> list[WorkLog]:

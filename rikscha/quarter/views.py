@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -109,11 +110,33 @@ def visible_task_or_404(task_id: int, *, lock: bool = False) -> Task:
 
 
 def my_tasks_context(user) -> dict:
-    """What the caretaker's start page ("Meine Aufgaben") shows."""
+    """What the caretaker's start page ("Meine Aufgaben") shows.
+
+    Besides the tasks, what their cards share, worked out once rather than per card: the status
+    labels translated, each due date formatted (as the `date` filter does), the link before the
+    task's id.
+    """
     today = local_today()
     sections = my_tasks(user, today=today)
     counts = {key: sum(len(group.items) for group in groups) for key, groups in sections.items()}
-    return {"sections": sections, "counts": counts, "today": today}
+    due_dates = {task.due_date for groups in sections.values() for group in groups for task in group.items}
+    due_dates.discard(None)
+    return {
+        "sections": sections,
+        "counts": counts,
+        "today": today,
+        "status_labels": {key: str(label) for key, label in labels.TASK_STATUS_LABELS.items()},
+        "due_labels": {day: format_date(day, "EEE, d. MMM") for day in due_dates},
+        "task_url": _url_before_id("quarter.task_detail", "task_id"),
+    }
+
+
+def _url_before_id(endpoint: str, key: str) -> str:
+    """What url_for(endpoint, key=n) is before n, for routes ending in <int:key>: one url_for for a list."""
+    url = url_for(endpoint, **{key: 0})
+    if not url.endswith("/0"):
+        raise ValueError(f"{endpoint} does not end in <int:{key}>")
+    return url[:-1]
 
 
 # --- areas ---------------------------------------------------------------------------------------

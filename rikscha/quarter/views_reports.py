@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from rikscha.auth.models import User
@@ -13,6 +12,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db, limiter
 from rikscha.forms import choices
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import message_for, register_messages
 from rikscha.quarter import bp
 from rikscha.quarter.forms import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from rikscha.auth.models import User, UserRole
 from rikscha.auth.roles import Role
@@ -35,15 +35,19 @@ from rikscha.scheduling import (
 MAX_RIDE_SPAN = timedelta(days=1)
 
 
-def _active_rides_between(start: datetime, end: datetime, exclude_ride_id: int | None):
+def _active_rides_between(start: datetime, end: datetime, exclude_ride_id: int | None, day: Interval):
+    """Blocked periods of the active rides touching [start, end), with their riding minutes on `day`.
+
+    The minutes come from the database, so only two datetimes per ride are converted in Python
+    (on SQLite each is parsed from text).
+    """
+    on_day = and_(Ride.start_at >= day.start, Ride.start_at < day.end)
     query = select(
-        Ride.id,
         Ride.rickshaw_id,
         Ride.driver_id,
-        Ride.start_at,
-        Ride.end_at,
         Ride.blocked_from,
         Ride.blocked_until,
+        case((on_day, _minutes(Ride.start_at, Ride.end_at)), else_=0),
     ).where(
         Ride.status.in_(ACTIVE_STATUSES),
         Ride.blocked_until > start,
@@ -107,18 +111,17 @@ def load_day_plan(
     bounds = local_day_bounds(day, rules.tz)
     # Rides reaching into the day through their buffers block it too.
     margin = rules.buffer + timedelta(hours=4)
-    rides = _active_rides_between(bounds.start - margin, bounds.end + margin, exclude_ride_id)
+    rides = _active_rides_between(bounds.start - margin, bounds.end + margin, exclude_ride_id, bounds)
     rickshaw_blocks: dict[int, list[Interval]] = defaultdict(list)
     driver_blocks: dict[int, list[Interval]] = defaultdict(list)
     booked_minutes: dict[int, int] = defaultdict(int)
-    for ride in rides:
-        blocked = Interval(ride.blocked_from, ride.blocked_until)
-        if ride.rickshaw_id is not None:
-            rickshaw_blocks[ride.rickshaw_id].append(blocked)
-            if bounds.start <= ride.start_at < bounds.end:
-                booked_minutes[ride.rickshaw_id] += int((ride.end_at - ride.start_at).total_seconds() // 60)
-        if ride.driver_id is not None:
-            driver_blocks[ride.driver_id].append(blocked)
+    for rickshaw_id, driver_id, blocked_from, blocked_until, minutes_on_day in rides:
+        blocked = Interval(blocked_from, blocked_until)
+        if rickshaw_id is not None:
+            rickshaw_blocks[rickshaw_id].append(blocked)
+            booked_minutes[rickshaw_id] += round(minutes_on_day or 0)  # whole minutes; SQLite's are floats
+        if driver_id is not None:
+            driver_blocks[driver_id].append(blocked)
 
     for rickshaw_id, start_at, end_at in db.session.execute(
         select(RickshawBlock.rickshaw_id, RickshawBlock.start_at, RickshawBlock.end_at).where(
@@ -160,8 +163,8 @@ def load_day_plan(
 def _driver_states(day, rules, driver_blocks, exclude_ride_id, with_week_minutes) -> tuple[DriverState, ...]:
     """Drivers who can drive on `day`: active, available that weekday, not absent, first aid valid.
 
-    Three queries whatever the number of drivers; drivers sharing the same weekly windows (most
-    do) share one conversion to UTC.
+    One query (two with the week's minutes) whatever the number of drivers; drivers sharing the
+    same weekly windows (most do) share one conversion to UTC.
     """
     availability = DriverAvailability.__table__
     absent = (
@@ -173,8 +176,13 @@ def _driver_states(day, rules, driver_blocks, exclude_ride_id, with_week_minutes
         )
         .exists()
     )
+    kinds_of_driver = (
+        select(func.aggregate_strings(DriverQualification.rickshaw_kind, ","))
+        .where(DriverQualification.driver_id == availability.c.driver_id)
+        .scalar_subquery()
+    )
     windows_query = (
-        select(availability.c.driver_id, availability.c.start_time, availability.c.end_time)
+        select(availability.c.driver_id, availability.c.start_time, availability.c.end_time, kinds_of_driver)
         .join(User, User.id == availability.c.driver_id)
         .join(
             UserRole, and_(UserRole.user_id == availability.c.driver_id, UserRole.role == Role.DRIVER.value)
@@ -187,33 +195,30 @@ def _driver_states(day, rules, driver_blocks, exclude_ride_id, with_week_minutes
             ~absent,
         )
     )
-    weekly: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for driver_id, start, end in db.session.execute(windows_query):
-        weekly[driver_id].append(WeeklyWindow(day.weekday(), start, end))
-    if not weekly:
-        return ()
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for driver_id, kind in db.session.execute(
-        select(DriverQualification.driver_id, DriverQualification.rickshaw_kind).where(
-            DriverQualification.driver_id.in_(
-                select(availability.c.driver_id).where(availability.c.weekday == day.weekday())
-            )
-        )
-    ):
-        kinds[driver_id].add(kind)
-    week = _week_minutes(day, rules, exclude_ride_id) if with_week_minutes else defaultdict(int)
-    converted: dict[tuple[WeeklyWindow, ...], tuple[Interval, ...]] = {}
-    states = []
-    for driver_id in sorted(weekly):
-        if not kinds[driver_id]:
+    windows: dict[int, list[tuple]] = defaultdict(list)
+    kinds: dict[int, frozenset[str]] = {}
+    parsed_kinds: dict[str, frozenset[str]] = {}
+    for driver_id, start, end, kinds_text in db.session.execute(windows_query):
+        if not kinds_text:  # qualified for no rickshaw type: can't drive
             continue
-        key = tuple(sorted(weekly[driver_id], key=lambda window: (window.start, window.end)))
+        windows[driver_id].append((start, end))
+        if kinds_text not in parsed_kinds:
+            parsed_kinds[kinds_text] = frozenset(kinds_text.split(","))
+        kinds[driver_id] = parsed_kinds[kinds_text]
+    if not windows:
+        return ()
+    week = _week_minutes(day, rules, exclude_ride_id) if with_week_minutes else defaultdict(int)
+    converted: dict[tuple, tuple[Interval, ...]] = {}
+    states = []
+    for driver_id in sorted(windows):
+        key = tuple(sorted(windows[driver_id]))
         if key not in converted:
-            converted[key] = tuple(expand_weekly(key, (), day, rules.tz))
+            weekly = [WeeklyWindow(day.weekday(), start, end) for start, end in key]
+            converted[key] = tuple(expand_weekly(weekly, (), day, rules.tz))
         states.append(
             DriverState(
                 id=driver_id,
-                qualified_kinds=frozenset(kinds[driver_id]),
+                qualified_kinds=kinds[driver_id],
                 windows=converted[key],
                 blocks=tuple(sorted(driver_blocks[driver_id])),
                 week_minutes=week[driver_id],

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from rikscha.audit.models import AuditEvent
 from rikscha.domain import DomainError
 from rikscha.extensions import db
+from rikscha.fleet.queries import fleet_cards
 from rikscha.fleet.services import (
     clear_defect,
     fleet_overview,
@@ -70,6 +71,44 @@ def test_odometer_never_goes_backwards_and_inspection_resets_service(ctx):
                     by=None)
     row = fleet_overview(NOW.date())[0]
     assert row.service.state == "ok" and row.service.km_left == 1500
+
+
+def test_fleet_cards_show_what_fleet_overview_computes(ctx):
+    """The overview page's one-query cards against the ORM version the API and dashboard use."""
+    station = make_station()
+    inspected = make_rickshaw(odometer_km=0, service_interval_km=1500, service_interval_days=365)
+    log_maintenance(inspected, kind="inspection", performed_at=NOW - timedelta(days=300), odometer_km=500,
+                    description="Inspektion", by=None)
+    log_maintenance(inspected, kind="inspection", performed_at=NOW - timedelta(days=20), odometer_km=1900,
+                    description="Inspektion", by=None)
+    log_maintenance(inspected, kind="repair", performed_at=NOW - timedelta(days=2), odometer_km=2000,
+                    description="Kette", by=None)
+    charged = make_rickshaw(service_interval_days=30, in_service_since=(NOW - timedelta(days=40)).date())
+    for days, soc in ((3, 80), (1, 95)):
+        start = NOW - timedelta(days=days)
+        log_charging(charged, station=station, start=start, end=start + timedelta(hours=2), soc_before=20,
+                     soc_after=soc, by=None)
+    broken = make_rickshaw(service_interval_km=1000)
+    report_defect(broken, severity="minor", description="Klingel", photo=None, by=None, now=NOW)
+    cleared, _, _ = report_defect(broken, severity="minor", description="Licht", photo=None, by=None, now=NOW)
+    clear_defect(cleared, note="", by=None, now=NOW)
+    make_rickshaw()  # nothing logged, no intervals
+
+    cards = fleet_cards(NOW.date())
+    rows = fleet_overview(NOW.date())
+    assert [card.id for card in cards] == [row.rickshaw.id for row in rows]
+    for card, row in zip(cards, rows, strict=True):
+        charge = row.last_charge
+        assert (card.name, card.status, card.odometer_km) == (row.rickshaw.name, row.rickshaw.status,
+                                                              row.rickshaw.odometer_km)
+        assert (card.service, card.open_defects) == (row.service, row.open_defects)
+        assert (card.last_charged_at, card.last_charge_soc) == (
+            (charge.end_at, charge.soc_after) if charge else (None, None)
+        )
+    by_id = {card.id: card for card in cards}
+    assert by_id[inspected.id].service.km_left == 1400
+    assert by_id[charged.id].last_charge_soc == 95 and by_id[charged.id].service.state == "overdue"
+    assert by_id[broken.id].open_defects == 1
 
 
 def test_charging_rules(ctx):

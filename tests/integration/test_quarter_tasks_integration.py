@@ -103,6 +103,29 @@ def test_my_tasks_sections_and_areas(app, client, login, people, setup):
 
 
 @both
+def test_my_task_cards_show_status_priority_and_checklist_progress(app, client, login, people, setup):
+    today = utcnow().date()
+    with app.app_context():
+        swing = db.session.get(Task, setup["swing"].id)
+        swing.status, swing.priority = "in_progress", "high"
+        swing.checklist[0].done = True
+        # Assigned to Hanna and in her area: one card, not two.
+        make_task(setup["playground"], title="Sand sieben", assignees=[people["hanna"]], due_date=today)
+        make_task(setup["playground"], title="Zu weit weg", due_date=today + timedelta(days=40))
+        make_task(setup["market"], title="Kurts Sache", assignees=[people["kurt"]])
+        db.session.commit()
+    login(people["hanna"])
+    page = client.get("/hausmeister").get_data(as_text=True)
+    before, after = page.split("Schaukel reparieren")
+    assert 'class="quarter-card quarter-card-active"' in before.rsplit("<li", 1)[1]
+    card = after.split("</li>")[0]
+    assert "in Arbeit" in card and "dringend" in card and "Checkliste 1 von 2" in card
+    assert f'href="/quartier/aufgaben/{setup["swing"].id}"' in page
+    assert page.count("Sand sieben") == 1 and "Laub fegen" in page
+    assert "Zu weit weg" not in page and "Kurts Sache" not in page
+
+
+@both
 def test_full_caretaker_flow_with_checklist_and_worklog(app, client, login, people, setup):
     task_id = setup["swing"].id
     login(people["hanna"])
