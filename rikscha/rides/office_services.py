@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defaultload, joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload
 
 from rikscha.audit.models import AuditEvent
 from rikscha.audit.services import record_event
@@ -33,7 +33,6 @@ from rikscha.rides.models import (
     Ride,
     Rider,
     RideStatus,
-    ride_list_options,
 )
 from rikscha.rides.planning import load_day_plan
 from rikscha.rides.services import local_day
@@ -253,19 +252,81 @@ def notified_riders(rides, kind: str) -> dict[str, int]:
 PLAN_GROUPINGS = ("rikscha", "fahrer")  # the day plan's two views, as named in its URL (?nach=)
 
 
+@dataclass(slots=True)
+class PlanRide:
+    """One ride as the day plan and the dashboard show it: plain values, no ORM objects.
+
+    A busy day has a couple of hundred rides; loading each with its rider, driver, rickshaw and
+    place as mapped objects cost more than everything else on the page.
+    """
+
+    id: int
+    start_at: datetime
+    end_at: datetime
+    status: str
+    needs_attention: bool
+    passengers: int
+    pickup: str
+    destination: str
+    needs: list[str]
+    needs_note: str
+    rider_name: str
+    rider_phone: str
+    rickshaw_id: int | None
+    rickshaw_name: str | None
+    driver_id: int | None
+    driver_name: str | None
+
+
+@dataclass(frozen=True)
+class PlanDriver:
+    id: int
+    name: str
+
+
 @dataclass
 class DayPlanView:
     day: date
-    rides: list[Ride]
+    rides: list[PlanRide]
     grouping: str = "rikscha"
-    by_rickshaw: list[tuple[Rickshaw, list[Ride]]] = field(default_factory=list)
-    by_driver: list[tuple[User, list[Ride]]] = field(default_factory=list)
-    idle_drivers: list[User] = field(default_factory=list)
-    unassigned: list[Ride] = field(default_factory=list)
+    by_rickshaw: list[tuple[Rickshaw, list[PlanRide]]] = field(default_factory=list)
+    by_driver: list[tuple[PlanDriver, list[PlanRide]]] = field(default_factory=list)
+    idle_drivers: list[PlanDriver] = field(default_factory=list)
+    unassigned: list[PlanRide] = field(default_factory=list)
 
     @property
-    def flagged(self) -> list[Ride]:
+    def flagged(self) -> list[PlanRide]:
         return [ride for ride in self.rides if ride.needs_attention]
+
+
+def _plan_rides(start: datetime, end: datetime) -> list[PlanRide]:
+    driver, rickshaw, place = aliased(User), aliased(Rickshaw), aliased(Place)
+    need_columns = [getattr(Ride, f"need_{name}") for name in NEED_FIELDS]
+    query = (
+        select(
+            Ride.id, Ride.start_at, Ride.end_at, Ride.status, Ride.needs_attention, Ride.passengers,
+            Ride.pickup, func.coalesce(place.name, Ride.destination_text), Ride.needs_note,
+            Rider.name, Rider.phone, Ride.rickshaw_id, rickshaw.name, Ride.driver_id, driver.name,
+            *need_columns,
+        )
+        .join(Rider, Rider.id == Ride.rider_id)
+        .outerjoin(rickshaw, rickshaw.id == Ride.rickshaw_id)
+        .outerjoin(driver, driver.id == Ride.driver_id)
+        .outerjoin(place, place.id == Ride.destination_place_id)
+        .where(Ride.start_at >= start, Ride.start_at < end, Ride.status != RideStatus.CANCELLED.value)
+        .order_by(Ride.start_at, Ride.id)
+    )
+    rides = []
+    for row in db.session.execute(query):
+        flags = row[15:]
+        rides.append(
+            PlanRide(
+                *row[:8],
+                [name for name, wanted in zip(NEED_FIELDS, flags, strict=True) if wanted],
+                *row[8:15],
+            )
+        )
+    return rides
 
 
 def day_plan(day: date, rules: BookingRules, grouping: str = "rikscha") -> DayPlanView:
@@ -278,29 +339,11 @@ def day_plan(day: date, rules: BookingRules, grouping: str = "rikscha") -> DayPl
     if grouping not in PLAN_GROUPINGS:
         raise ValueError(grouping)
     bounds = local_day_bounds(day, rules.tz)
-    rides = list(
-        db.session.scalars(
-            select(Ride)
-            .where(
-                Ride.start_at >= bounds.start,
-                Ride.start_at < bounds.end,
-                Ride.status != RideStatus.CANCELLED.value,
-            )
-            .order_by(Ride.start_at, Ride.id)
-            .options(
-                *ride_list_options(),
-                # The plan shows only these of the joined records (hundreds of rows on a busy day).
-                defaultload(Ride.rider).load_only(Rider.name, Rider.phone),
-                defaultload(Ride.driver).load_only(User.name),
-                defaultload(Ride.rickshaw).load_only(Rickshaw.name),
-                defaultload(Ride.destination_place).load_only(Place.name),
-            )
-        )
-    )
+    rides = _plan_rides(bounds.start, bounds.end)
     view = DayPlanView(day=day, rides=rides, grouping=grouping)
     view.unassigned = [ride for ride in rides if ride.rickshaw_id is None or ride.driver_id is None]
     if grouping == "rikscha":
-        per_rickshaw: dict[int, list[Ride]] = defaultdict(list)
+        per_rickshaw: dict[int, list[PlanRide]] = defaultdict(list)
         for ride in rides:
             if ride.rickshaw_id is not None:
                 per_rickshaw[ride.rickshaw_id].append(ride)
@@ -311,20 +354,18 @@ def day_plan(day: date, rules: BookingRules, grouping: str = "rikscha") -> DayPl
         )
         view.by_rickshaw = [(rickshaw, per_rickshaw[rickshaw.id]) for rickshaw in rickshaws]
         return view
-    per_driver: dict[int, list[Ride]] = defaultdict(list)
-    drivers: dict[int, User] = {}
+    per_driver: dict[PlanDriver, list[PlanRide]] = defaultdict(list)
     for ride in rides:
-        if ride.driver is not None:
-            per_driver[ride.driver.id].append(ride)
-            drivers[ride.driver.id] = ride.driver
-    view.by_driver = [(user, per_driver[user.id]) for user in sorted(drivers.values(), key=lambda u: (u.name, u.id))]
-    view.idle_drivers = list(
-        db.session.scalars(
-            drivers_query()
-            .where(User.active.is_(True), User.id.not_in(drivers))
-            .options(lazyload(User.role_rows))
+        if ride.driver_id is not None:
+            per_driver[PlanDriver(ride.driver_id, ride.driver_name)].append(ride)
+    view.by_driver = sorted(per_driver.items(), key=lambda item: (item[0].name, item[0].id))
+    busy = [person.id for person in per_driver]
+    view.idle_drivers = [
+        PlanDriver(id, name)
+        for id, name in db.session.execute(
+            drivers_query().with_only_columns(User.id, User.name).where(User.active.is_(True), User.id.not_in(busy))
         )
-    )
+    ]
     return view
 
 

@@ -102,7 +102,7 @@ def test_dashboard_items(app):
         assert dash.today == date(2026, 12, 2)
         today = {ride.id for _rickshaw, rides in dash.plan.by_rickshaw for ride in rides}
         assert today == set(ids["today"])  # the cancelled one is not on the plan
-        assert all(ride.driver is not None for _r, rides in dash.plan.by_rickshaw for ride in rides)
+        assert all(ride.driver_id is not None for _r, rides in dash.plan.by_rickshaw for ride in rides)
         a = dash.attention
         assert [r.id for r in a["flagged"]] == [ids["flagged"]]
         assert [r.id for r in a["unassigned"]] == [ids["no_driver"]]
