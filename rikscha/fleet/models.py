@@ -178,6 +178,8 @@ class ChargingSession(db.Model):
         CheckConstraint("energy_kwh IS NULL OR energy_kwh >= 0", name="energy_not_negative"),
         Index("ix_charging_sessions_rickshaw_start", "rickshaw_id", "start_at"),
         Index("ix_charging_sessions_station_start", "station_id", "start_at"),
+        # The funders' report: sessions and energy per rickshaw in a period.
+        Index("ix_charging_sessions_start", "start_at", "rickshaw_id", "energy_kwh"),
         # One rickshaw never charges twice at once, whichever process logs it.
         ExcludeConstraint(
             (Column("rickshaw_id"), "="),

@@ -124,6 +124,8 @@ class Task(db.Model):
         UniqueConstraint("round_id", "occurrence", name="uq_tasks_round_occurrence"),
         Index("ix_tasks_status_due", "status", "due_date"),
         Index("ix_tasks_area_status", "area_id", "status"),
+        # The funders' report: tasks done in a period, counted by area and by category.
+        Index("ix_tasks_status_done", "status", "done_at", "area_id", "category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,8 +174,12 @@ class WorkLog(db.Model):
     """Tätigkeitsnachweis: who worked how long on a task, with a note and up to three photos."""
 
     __tablename__ = "worklogs"
-    __table_args__ = (CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
-                      Index("ix_worklogs_user_logged", "user_id", "logged_at"))
+    __table_args__ = (
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
+        Index("ix_worklogs_user_logged", "user_id", "logged_at"),
+        # The funders' report: minutes per person logged in a period.
+        Index("ix_worklogs_logged", "logged_at", "user_id", "minutes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

@@ -25,15 +25,8 @@ class Bar:
     y: float
     width: float
     height: float
-
-    @property
-    def label_y(self) -> float:
-        """Baseline of the label and value texts, vertically centred on the bar."""
-        return round(self.y + self.height / 2 + 6, 1)
-
-    @property
-    def value_x(self) -> float:
-        return round(self.x + self.width + 8, 1)
+    label_y: float  # baseline of the label and value texts, vertically centred on the bar
+    value_x: float  # where the value text starts, right of the bar
 
 
 @dataclass(frozen=True)
@@ -42,6 +35,11 @@ class BarChart:
     height: int
     axis_x: int
     bars: tuple[Bar, ...]
+
+    @property
+    def label_x(self) -> int:
+        """Where the labels end (they are right-aligned, left of the axis)."""
+        return self.axis_x - 8
 
 
 def shorten(text: str, limit: int = MAX_LABEL_CHARS) -> str:
@@ -62,16 +60,19 @@ def bar_chart(rows, *, width: int = WIDTH) -> BarChart | None:
     top = max(value for _label, value, _text in rows)
     bars = []
     for index, (label, value, text) in enumerate(rows):
-        length = room * value / top if top > 0 else 0.0
+        y = PADDING + index * (BAR_HEIGHT + GAP)
+        length = round(room * value / top if top > 0 else 0.0, 1)
         bars.append(
             Bar(
                 label=shorten(label),
                 value=value,
                 text=text,
                 x=LABEL_WIDTH,
-                y=PADDING + index * (BAR_HEIGHT + GAP),
-                width=round(length, 1),
+                y=y,
+                width=length,
                 height=BAR_HEIGHT,
+                label_y=round(y + BAR_HEIGHT / 2 + 6, 1),
+                value_x=round(LABEL_WIDTH + length + 8, 1),
             )
         )
     height = 2 * PADDING + len(rows) * BAR_HEIGHT + (len(rows) - 1) * GAP

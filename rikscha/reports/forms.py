@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from rikscha.forms import NotBlank, choices
+from rikscha.i18n import lazy_gettext as _l
 from rikscha.reports import periods
 
 KIND_LABELS = {

@@ -5,13 +5,19 @@ A report runs a fixed number of queries whatever the amount of data. Which recor
 - rides by their start time in the period (completed, no-show, cancelled by reason); rides of
   anonymised riders count like any other (the rider row stays, only its details are erased);
 - riders reached = distinct riders with a completed ride; new riders = riders whose first
-  completed ride ever lies in the period;
+  completed ride ever lies in the period, i.e. who have no completed ride before it (one index
+  probe per rider reached, instead of finding every rider's first ride in the whole history);
 - hours and km from completed rides (end − start); caretakers' hours from their work logs
   (logged in the period);
 - charging sessions by start, maintenance by date performed, tasks by the time they were done;
 - residents' reports received in the period; the median time to "erledigt" covers those of them
   that are done (closed − received). The database sorts the durations and returns only the one or
   two middle values (ORDER BY … LIMIT/OFFSET), so nothing is loaded row by row.
+
+The completed rides are summed per driver and per rickshaw; the ride totals are added up from
+the drivers' rows. The period scans of rides, tasks, work logs and charging sessions use indexes on
+the period columns (migration 0008) that also hold every column the queries read, so on
+SQLite they never visit the table rows.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Float, Integer, and_, case, cast, extract, func, select
+from sqlalchemy import Float, Integer, and_, bindparam, case, cast, extract, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -52,10 +58,37 @@ def _seconds_between_postgresql(element, compiler, **kw):
 
 @compiles(seconds_between, "sqlite")
 def _seconds_between_sqlite(element, compiler, **kw):
-    # SQLite stores UTC as text; strftime('%s') gives whole seconds since the epoch.
+    # SQLite stores UTC as text; unixepoch() and strftime('%s') both give whole seconds since the
+    # epoch (fractions cut off). unixepoch() (SQLite 3.38+) skips the detour through text, which
+    # makes a period's sum of ride durations several times cheaper.
     start, end = list(element.clauses)
-    epoch = lambda column: cast(func.strftime("%s", column), Integer)  # noqa: E731
+    if (compiler.dialect.server_version_info or (0,)) >= (3, 38):
+        epoch = func.unixepoch
+    else:
+        epoch = lambda column: cast(func.strftime("%s", column), Integer)  # noqa: E731
     return compiler.process(epoch(end) - epoch(start), **kw)
+
+
+class total_seconds(FunctionElement):  # noqa: N801 - reads like the SQL aggregate it stands for
+    """The sum over a group's rows of the seconds from the first to the second timestamp (NULL for none)."""
+
+    type = Float()
+    name = "total_seconds"
+    inherit_cache = True
+
+
+@compiles(total_seconds)
+def _total_seconds_postgresql(element, compiler, **kw):
+    # Adding up the intervals and converting the sum once is exact too, and much cheaper than
+    # converting every row to a numeric number of seconds.
+    start, end = list(element.clauses)
+    return compiler.process(extract("epoch", func.sum(end - start)), **kw)
+
+
+@compiles(total_seconds, "sqlite")
+def _total_seconds_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return compiler.process(func.sum(seconds_between(start, end)), **kw)
 
 
 def _ride_seconds():
@@ -94,6 +127,7 @@ class PersonHours:
     count: int  # rides or work log entries
     seconds: float
     km: float = 0.0
+    passengers: int = 0  # drivers only
 
     @property
     def hours(self) -> float:
@@ -161,11 +195,12 @@ class Report:
 def build_report(period: Period, tz) -> Report:
     """Every figure of the funders' report for `period` (local days in zone `tz`)."""
     start, end = period.utc_bounds(tz)
+    drivers = driver_hours(start, end)
     received, done, median = report_times(start, end)
     return Report(
         period=period,
-        rides=ride_figures(start, end),
-        drivers=driver_hours(start, end),
+        rides=ride_figures(start, end, drivers),
+        drivers=drivers,
         caretakers=caretaker_hours(start, end),
         rickshaws=rickshaw_use(start, end),
         maintenance_by_kind=maintenance(start, end),
@@ -177,112 +212,191 @@ def build_report(period: Period, tz) -> Report:
     )
 
 
-def _rides_in(start: datetime, end: datetime):
-    return and_(Ride.start_at >= start, Ride.start_at < end)
+# The report's statements are built once, with the period's bounds as the parameters "start" and
+# "end": building and hashing a dozen statements anew for every request costs more than running
+# the smaller ones.
 
 
-def ride_figures(start: datetime, end: datetime) -> RideFigures:
-    """Rides by outcome, riders reached and new, passengers, hours and km (three queries)."""
+def _in_period(column):
+    return and_(column >= bindparam("start"), column < bindparam("end"))
+
+
+_COMPLETED_IN_PERIOD = and_(_in_period(Ride.start_at), Ride.status == COMPLETED)
+
+# Every completed ride is in exactly one driver row (the one without a driver included), so the
+# ride totals are added up from these rows; the outcomes query only counts the other rides.
+_per_driver = (
+    select(
+        Ride.driver_id,
+        func.count().label("rides"),
+        func.coalesce(total_seconds(Ride.start_at, Ride.end_at), 0).label("seconds"),
+        func.coalesce(func.sum(Ride.km), 0).label("km"),
+        func.sum(Ride.passengers).label("passengers"),
+    )
+    .where(_COMPLETED_IN_PERIOD)
+    .group_by(Ride.driver_id)
+    .subquery()
+)
+# The names are joined to the grouped rows (one per driver), not to every ride.
+_DRIVERS = (
+    select(
+        _per_driver.c.driver_id,
+        User.name,
+        _per_driver.c.rides,
+        _per_driver.c.seconds,
+        _per_driver.c.km,
+        _per_driver.c.passengers,
+    )
+    .outerjoin(User, User.id == _per_driver.c.driver_id)
+    .order_by(User.name, _per_driver.c.driver_id)
+)
+
+_OTHER_OUTCOMES = (
+    select(Ride.status, Ride.cancel_reason, func.count())
+    .where(_in_period(Ride.start_at), Ride.status != COMPLETED)
+    .group_by(Ride.status, Ride.cancel_reason)
+)
+
+# Riders reached, and how many of them have no completed ride before the period (new riders):
+# one index probe per rider reached, instead of finding every rider's first ride ever.
+_reached = select(Ride.rider_id).where(_COMPLETED_IN_PERIOD).distinct().subquery()
+_rode_before = (
+    select(Ride.id)
+    .where(Ride.rider_id == _reached.c.rider_id, Ride.status == COMPLETED, Ride.start_at < bindparam("start"))
+    .exists()
+)
+_RIDERS = select(func.count(), func.count(case((~_rode_before, 1)))).select_from(_reached)
+
+_per_caretaker = (
+    select(WorkLog.user_id, func.count().label("entries"), func.sum(WorkLog.minutes).label("minutes"))
+    .where(_in_period(WorkLog.logged_at))
+    .group_by(WorkLog.user_id)
+    .subquery()
+)
+_CARETAKERS = (
+    select(_per_caretaker.c.user_id, User.name, _per_caretaker.c.entries, _per_caretaker.c.minutes)
+    .outerjoin(User, User.id == _per_caretaker.c.user_id)
+    .order_by(User.name, _per_caretaker.c.user_id)
+)
+
+_per_rickshaw = (
+    select(
+        Ride.rickshaw_id,
+        func.count().label("rides"),
+        func.coalesce(total_seconds(Ride.start_at, Ride.end_at), 0).label("seconds"),
+        func.coalesce(func.sum(Ride.km), 0).label("km"),
+    )
+    .where(_COMPLETED_IN_PERIOD)
+    .group_by(Ride.rickshaw_id)
+    .subquery()
+)
+_RICKSHAWS = select(
+    _per_rickshaw.c.rickshaw_id,
+    Rickshaw.name,
+    _per_rickshaw.c.rides,
+    _per_rickshaw.c.seconds,
+    _per_rickshaw.c.km,
+).outerjoin(Rickshaw, Rickshaw.id == _per_rickshaw.c.rickshaw_id)
+
+_CHARGING = (
+    select(
+        ChargingSession.rickshaw_id,
+        Rickshaw.name,
+        func.count(),
+        func.coalesce(func.sum(ChargingSession.energy_kwh), 0),
+    )
+    .join(Rickshaw, Rickshaw.id == ChargingSession.rickshaw_id)
+    .where(_in_period(ChargingSession.start_at))
+    .group_by(ChargingSession.rickshaw_id, Rickshaw.name)
+)
+
+_MAINTENANCE = (
+    select(
+        MaintenanceRecord.kind,
+        func.count(MaintenanceRecord.id),
+        func.coalesce(func.sum(MaintenanceRecord.cost), Decimal(0)),
+    )
+    .where(_in_period(MaintenanceRecord.performed_at))
+    .group_by(MaintenanceRecord.kind)
+    .order_by(MaintenanceRecord.kind)
+)
+
+_TASKS_DONE = and_(Task.status == TaskStatus.DONE.value, _in_period(Task.done_at))
+_TASKS_BY_AREA = (
+    select(Area.name, func.count())
+    .select_from(Task)
+    .join(Area, Area.id == Task.area_id)
+    .where(_TASKS_DONE)
+    .group_by(Area.id, Area.name)
+    .order_by(Area.name)
+)
+_TASKS_BY_CATEGORY = (
+    select(Task.category, func.count()).where(_TASKS_DONE).group_by(Task.category).order_by(Task.category)
+)
+
+_REPORT_DONE = and_(ProblemReport.status == ReportStatus.DONE.value, ProblemReport.closed_at.is_not(None))
+_REPORTS = select(func.count(ProblemReport.id), func.count(case((_REPORT_DONE, ProblemReport.id)))).where(
+    _in_period(ProblemReport.created_at)
+)
+_report_duration = seconds_between(ProblemReport.created_at, ProblemReport.closed_at)
+_MIDDLE_DURATIONS = (
+    select(_report_duration)
+    .where(_in_period(ProblemReport.created_at), _REPORT_DONE)
+    .order_by(_report_duration)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+
+
+def ride_figures(start: datetime, end: datetime, drivers: list[PersonHours]) -> RideFigures:
+    """Rides by outcome, riders reached and new, passengers, hours and km (two queries).
+
+    The completed rides are counted and summed in `drivers` (see driver_hours).
+    """
+    period = {"start": start, "end": end}
     by_status: dict[str, int] = defaultdict(int)
     by_reason: dict[str, int] = defaultdict(int)
-    for status, reason, count in db.session.execute(
-        select(Ride.status, Ride.cancel_reason, func.count(Ride.id))
-        .where(_rides_in(start, end))
-        .group_by(Ride.status, Ride.cancel_reason)
-    ):
+    for status, reason, count in db.session.execute(_OTHER_OUTCOMES, period):
         by_status[status] += count
         if status == RideStatus.CANCELLED.value:
             by_reason[reason or "other"] += count
-    completed = db.session.execute(
-        select(
-            func.count(func.distinct(Ride.rider_id)),
-            func.coalesce(func.sum(Ride.passengers), 0),
-            func.coalesce(func.sum(_ride_seconds()), 0),
-            func.coalesce(func.sum(Ride.km), 0),
-        ).where(_rides_in(start, end), Ride.status == COMPLETED)
-    ).one()
-    firsts = (
-        select(Ride.rider_id, func.min(Ride.start_at).label("first"))
-        .where(Ride.status == COMPLETED)
-        .group_by(Ride.rider_id)
-        .subquery()
-    )
-    new_riders = db.session.scalar(
-        select(func.count()).select_from(firsts).where(firsts.c.first >= start, firsts.c.first < end)
-    )
+    riders, new_riders = db.session.execute(_RIDERS, period).one()
     return RideFigures(
-        completed=by_status[COMPLETED],
+        completed=sum(p.count for p in drivers),
         no_show=by_status[RideStatus.NO_SHOW.value],
         cancelled=by_status[RideStatus.CANCELLED.value],
         cancelled_by_reason=dict(by_reason),
         still_open=by_status[RideStatus.REQUESTED.value] + by_status[RideStatus.CONFIRMED.value],
-        riders=completed[0] or 0,
+        riders=riders or 0,
         new_riders=new_riders or 0,
-        passengers=int(completed[1] or 0),
-        seconds=_number(completed[2]),
-        km=_number(completed[3]),
+        passengers=sum(p.passengers for p in drivers),
+        seconds=sum((p.seconds for p in drivers), 0.0),
+        km=sum((p.km for p in drivers), 0.0),
     )
 
 
 def driver_hours(start: datetime, end: datetime) -> list[PersonHours]:
-    """Completed rides, hours and km per driver, by name."""
-    rows = db.session.execute(
-        select(
-            Ride.driver_id,
-            User.name,
-            func.count(Ride.id),
-            func.coalesce(func.sum(_ride_seconds()), 0),
-            func.coalesce(func.sum(Ride.km), 0),
-        )
-        .outerjoin(User, User.id == Ride.driver_id)
-        .where(_rides_in(start, end), Ride.status == COMPLETED)
-        .group_by(Ride.driver_id, User.name)
-        .order_by(User.name, Ride.driver_id)
-    )
-    return [PersonHours(uid, name, count, _number(secs), _number(km)) for uid, name, count, secs, km in rows]
+    """Completed rides, hours, km and passengers per driver, by name."""
+    rows = db.session.execute(_DRIVERS, {"start": start, "end": end})
+    return [
+        PersonHours(uid, name, count, _number(secs), _number(km), int(passengers))
+        for uid, name, count, secs, km, passengers in rows
+    ]
 
 
 def caretaker_hours(start: datetime, end: datetime) -> list[PersonHours]:
     """Work log entries and minutes per person (logged in the period), by name."""
-    rows = db.session.execute(
-        select(
-            WorkLog.user_id, User.name, func.count(WorkLog.id), func.coalesce(func.sum(WorkLog.minutes), 0)
-        )
-        .outerjoin(User, User.id == WorkLog.user_id)
-        .where(WorkLog.logged_at >= start, WorkLog.logged_at < end)
-        .group_by(WorkLog.user_id, User.name)
-        .order_by(User.name, WorkLog.user_id)
-    )
+    rows = db.session.execute(_CARETAKERS, {"start": start, "end": end})
     return [PersonHours(uid, name, count, _number(minutes) * 60) for uid, name, count, minutes in rows]
 
 
 def rickshaw_use(start: datetime, end: datetime) -> list[RickshawUse]:
     """Per rickshaw: completed rides, hours, km, energy charged and charging sessions (two queries)."""
+    period = {"start": start, "end": end}
     use: dict[int | None, RickshawUse] = {}
-    for rid, name, count, secs, km in db.session.execute(
-        select(
-            Ride.rickshaw_id,
-            Rickshaw.name,
-            func.count(Ride.id),
-            func.coalesce(func.sum(_ride_seconds()), 0),
-            func.coalesce(func.sum(Ride.km), 0),
-        )
-        .outerjoin(Rickshaw, Rickshaw.id == Ride.rickshaw_id)
-        .where(_rides_in(start, end), Ride.status == COMPLETED)
-        .group_by(Ride.rickshaw_id, Rickshaw.name)
-    ):
+    for rid, name, count, secs, km in db.session.execute(_RICKSHAWS, period):
         use[rid] = RickshawUse(rid, name, rides=count, seconds=_number(secs), km=_number(km))
-    for rid, name, count, kwh in db.session.execute(
-        select(
-            ChargingSession.rickshaw_id,
-            Rickshaw.name,
-            func.count(ChargingSession.id),
-            func.coalesce(func.sum(ChargingSession.energy_kwh), 0),
-        )
-        .join(Rickshaw, Rickshaw.id == ChargingSession.rickshaw_id)
-        .where(ChargingSession.start_at >= start, ChargingSession.start_at < end)
-        .group_by(ChargingSession.rickshaw_id, Rickshaw.name)
-    ):
+    for rid, name, count, kwh in db.session.execute(_CHARGING, period):
         row = use.setdefault(rid, RickshawUse(rid, name))
         row.charges, row.kwh = count, _number(kwh)
     return sorted(use.values(), key=lambda r: (r.name is None, r.name or ""))
@@ -290,58 +404,28 @@ def rickshaw_use(start: datetime, end: datetime) -> list[RickshawUse]:
 
 def maintenance(start: datetime, end: datetime) -> list[tuple[str, int, float]]:
     """(kind, count, cost) of the maintenance performed in the period, by kind."""
-    rows = db.session.execute(
-        select(
-            MaintenanceRecord.kind,
-            func.count(MaintenanceRecord.id),
-            func.coalesce(func.sum(MaintenanceRecord.cost), Decimal(0)),
-        )
-        .where(MaintenanceRecord.performed_at >= start, MaintenanceRecord.performed_at < end)
-        .group_by(MaintenanceRecord.kind)
-        .order_by(MaintenanceRecord.kind)
-    )
+    rows = db.session.execute(_MAINTENANCE, {"start": start, "end": end})
     return [(kind, count, _number(cost)) for kind, count, cost in rows]
 
 
-def _tasks_done(start: datetime, end: datetime):
-    return and_(Task.status == TaskStatus.DONE.value, Task.done_at >= start, Task.done_at < end)
-
-
 def tasks_done_by_area(start: datetime, end: datetime) -> list[tuple[str, int]]:
-    rows = db.session.execute(
-        select(Area.name, func.count(Task.id))
-        .join(Area, Area.id == Task.area_id)
-        .where(_tasks_done(start, end))
-        .group_by(Area.id, Area.name)
-        .order_by(Area.name)
-    )
+    rows = db.session.execute(_TASKS_BY_AREA, {"start": start, "end": end})
     return [(name, count) for name, count in rows]
 
 
 def tasks_done_by_category(start: datetime, end: datetime) -> list[tuple[str, int]]:
-    rows = db.session.execute(
-        select(Task.category, func.count(Task.id))
-        .where(_tasks_done(start, end))
-        .group_by(Task.category)
-        .order_by(Task.category)
-    )
+    rows = db.session.execute(_TASKS_BY_CATEGORY, {"start": start, "end": end})
     return [(category, count) for category, count in rows]
 
 
 def report_times(start: datetime, end: datetime) -> tuple[int, int, float | None]:
     """Reports received in the period, how many of them are done, and their median time to done."""
-    in_period = and_(ProblemReport.created_at >= start, ProblemReport.created_at < end)
-    is_done = and_(ProblemReport.status == ReportStatus.DONE.value, ProblemReport.closed_at.is_not(None))
-    received, done = db.session.execute(
-        select(func.count(ProblemReport.id), func.count(case((is_done, ProblemReport.id)))).where(in_period)
-    ).one()
+    period = {"start": start, "end": end}
+    received, done = db.session.execute(_REPORTS, period).one()
     offset, limit = middle_window(done or 0)
     if not limit:
         return received or 0, 0, None
-    duration = seconds_between(ProblemReport.created_at, ProblemReport.closed_at)
-    middle = db.session.scalars(
-        select(duration).where(in_period, is_done).order_by(duration).offset(offset).limit(limit)
-    ).all()
+    middle = db.session.scalars(_MIDDLE_DURATIONS, {**period, "offset": offset, "limit": limit}).all()
     return received, done, sum(_number(v) for v in middle) / len(middle)
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
 
-from flask_babel import format_date, format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol, parse_pattern
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from rikscha.fleet.fleet_forms import MAINTENANCE_LABELS
@@ -23,24 +26,47 @@ from rikscha.rides.forms import CANCEL_REASON_LABELS
 
 FORMATS = {"int": "#,##0", "dec1": "#,##0.0", "dec2": "#,##0.00"}
 CSV_FORMATS = {"int": "0", "dec1": "0.0", "dec2": "0.00"}  # no thousands separator in the file
+_PATTERNS = {fmt: parse_pattern(pattern) for fmt, pattern in FORMATS.items()}
+_CSV_PATTERNS = {fmt: parse_pattern(pattern) for fmt, pattern in CSV_FORMATS.items()}
+_QUANTUM = {"int": Decimal(1), "dec1": Decimal("0.1"), "dec2": Decimal("0.01")}
 
 
-def format_value(value, fmt: str, *, grouping: bool = True) -> str:
-    if value is None:
-        return "–"
-    if fmt == "text":
-        return str(value)
-    return format_decimal(value, format=(FORMATS if grouping else CSV_FORMATS)[fmt])
+class NumberFormat:
+    """Formats values as flask_babel.format_decimal does with FORMATS (or CSV_FORMATS).
+
+    A month's report has about a thousand numbers, and babel's general formatter takes several
+    microseconds for each. For what a report holds – finite numbers ≥ 0 – these patterns come
+    down to babel's own steps: Decimal(str(value)), rounded half-even to the pattern's decimals,
+    digits grouped by three, with the language's group and decimal signs. Anything else
+    (negative, infinite, not a number) is left to babel.
+    """
+
+    def __init__(self, *, grouping: bool = True) -> None:
+        locale = get_locale()
+        self._locale = locale
+        self._grouping = grouping
+        self._patterns = _PATTERNS if grouping else _CSV_PATTERNS
+        group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+        # babel strips single quotes from its result; never the case for German or English.
+        self._signs = None if "'" in group + decimal else str.maketrans({",": group, ".": decimal})
+
+    def __call__(self, value, fmt: str) -> str:
+        if value is None:
+            return "–"
+        if fmt == "text":
+            return str(value)
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if self._signs is None or not number.is_finite() or number.is_signed():
+            return format_decimal(value, format=self._patterns[fmt], locale=self._locale)
+        rounded = number.quantize(_QUANTUM[fmt])  # half-even, as in babel
+        return format(rounded, ",f" if self._grouping else "f").translate(self._signs)
 
 
 @dataclass(frozen=True)
 class Cell:
     value: object
-    fmt: str = "int"
-
-    @property
-    def text(self) -> str:
-        return format_value(self.value, self.fmt)
+    fmt: str  # a key of FORMATS, or "text"
+    text: str  # the value as shown on the page
 
 
 @dataclass(frozen=True)
@@ -53,7 +79,7 @@ class Section:
     empty: str = ""
     notes: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def chart(self) -> BarChart | None:
         if self.chart_column is None:
             return None
@@ -81,32 +107,37 @@ def _person(name: str | None) -> str:
 
 
 def sections(report: Report) -> list[Section]:
+    texts = NumberFormat()
+
+    def cell(value, fmt: str = "int") -> Cell:
+        return Cell(value, fmt, texts(value, fmt))
+
     rides = report.rides
-    outcome = [(_("Abgeschlossen"), [Cell(rides.completed)]), (_("Nicht erschienen"), [Cell(rides.no_show)])]
+    outcome = [(_("Abgeschlossen"), [cell(rides.completed)]), (_("Nicht erschienen"), [cell(rides.no_show)])]
     outcome += [
-        (_("Abgesagt: %(reason)s", reason=label), [Cell(rides.cancelled_by_reason.get(code.value, 0))])
+        (_("Abgesagt: %(reason)s", reason=label), [cell(rides.cancelled_by_reason.get(code.value, 0))])
         for code, label in CANCEL_REASON_LABELS.items()
     ]
-    outcome.append((_("Gebucht, noch nicht abgeschlossen"), [Cell(rides.still_open)]))
+    outcome.append((_("Gebucht, noch nicht abgeschlossen"), [cell(rides.still_open)]))
     median = report.median_days_to_done
     key_figures = [
-        (_("Fahrten abgeschlossen"), [Cell(rides.completed)]),
-        (_("Fahrten abgesagt"), [Cell(rides.cancelled)]),
-        (_("Fahrten: nicht erschienen"), [Cell(rides.no_show)]),
-        (_("Fahrgäste erreicht (verschiedene Personen)"), [Cell(rides.riders)]),
-        (_("davon zum ersten Mal gefahren"), [Cell(rides.new_riders)]),
-        (_("Mitfahrende Personen (Summe)"), [Cell(rides.passengers)]),
-        (_("Fahrtstunden"), [Cell(rides.hours, "dec1")]),
-        (_("Gefahrene Kilometer"), [Cell(rides.km, "dec1")]),
-        (_("Stunden der Quartiershausmeister:innen"), [Cell(report.caretaker_seconds / 3600, "dec1")]),
-        (_("Geladene Energie (kWh)"), [Cell(report.kwh, "dec2")]),
-        (_("Ladevorgänge"), [Cell(report.charges)]),
-        (_("Wartungen"), [Cell(report.maintenance_count)]),
-        (_("Wartungskosten (Euro)"), [Cell(report.maintenance_cost, "dec2")]),
-        (_("Erledigte Aufgaben im Quartier"), [Cell(report.tasks_done)]),
-        (_("Meldungen von Bewohner:innen eingegangen"), [Cell(report.reports_received)]),
-        (_("davon erledigt"), [Cell(report.reports_done)]),
-        (_("Median bis „erledigt“ (Tage)"), [Cell(median, "dec1")]),
+        (_("Fahrten abgeschlossen"), [cell(rides.completed)]),
+        (_("Fahrten abgesagt"), [cell(rides.cancelled)]),
+        (_("Fahrten: nicht erschienen"), [cell(rides.no_show)]),
+        (_("Fahrgäste erreicht (verschiedene Personen)"), [cell(rides.riders)]),
+        (_("davon zum ersten Mal gefahren"), [cell(rides.new_riders)]),
+        (_("Mitfahrende Personen (Summe)"), [cell(rides.passengers)]),
+        (_("Fahrtstunden"), [cell(rides.hours, "dec1")]),
+        (_("Gefahrene Kilometer"), [cell(rides.km, "dec1")]),
+        (_("Stunden der Quartiershausmeister:innen"), [cell(report.caretaker_seconds / 3600, "dec1")]),
+        (_("Geladene Energie (kWh)"), [cell(report.kwh, "dec2")]),
+        (_("Ladevorgänge"), [cell(report.charges)]),
+        (_("Wartungen"), [cell(report.maintenance_count)]),
+        (_("Wartungskosten (Euro)"), [cell(report.maintenance_cost, "dec2")]),
+        (_("Erledigte Aufgaben im Quartier"), [cell(report.tasks_done)]),
+        (_("Meldungen von Bewohner:innen eingegangen"), [cell(report.reports_received)]),
+        (_("davon erledigt"), [cell(report.reports_done)]),
+        (_("Median bis „erledigt“ (Tage)"), [cell(median, "dec1")]),
     ]
     return [
         Section("kennzahlen", _("Kennzahlen"), (_("Kennzahl"), _("Wert")), key_figures),
@@ -120,7 +151,7 @@ def sections(report: Report) -> list[Section]:
             [
                 (
                     _person(p.name) if p.user_id else _("ohne Fahrer:in"),
-                    [Cell(p.count), Cell(p.hours, "dec1"), Cell(p.km, "dec1")],
+                    [cell(p.count), cell(p.hours, "dec1"), cell(p.km, "dec1")],
                 )
                 for p in report.drivers
             ],
@@ -131,7 +162,7 @@ def sections(report: Report) -> list[Section]:
             "hausmeister",
             _("Stunden je Quartiershausmeister:in (Tätigkeitsnachweise)"),
             (_("Person"), _("Einträge"), _("Stunden")),
-            [(_person(p.name), [Cell(p.count), Cell(p.hours, "dec1")]) for p in report.caretakers],
+            [(_person(p.name), [cell(p.count), cell(p.hours, "dec1")]) for p in report.caretakers],
             chart_column=1,
             empty=_("Keine Tätigkeitsnachweise in diesem Zeitraum."),
         ),
@@ -143,11 +174,11 @@ def sections(report: Report) -> list[Section]:
                 (
                     r.name if r.name is not None else _("ohne Rikscha"),
                     [
-                        Cell(r.rides),
-                        Cell(r.hours, "dec1"),
-                        Cell(r.km, "dec1"),
-                        Cell(r.kwh, "dec2"),
-                        Cell(r.charges),
+                        cell(r.rides),
+                        cell(r.hours, "dec1"),
+                        cell(r.km, "dec1"),
+                        cell(r.kwh, "dec2"),
+                        cell(r.charges),
                     ],
                 )
                 for r in report.rickshaws
@@ -160,7 +191,7 @@ def sections(report: Report) -> list[Section]:
             _("Wartung nach Art"),
             (_("Art"), _("Anzahl"), _("Kosten (Euro)")),
             [
-                (str(MAINTENANCE_LABELS.get(kind, kind)), [Cell(count), Cell(cost, "dec2")])
+                (str(MAINTENANCE_LABELS.get(kind, kind)), [cell(count), cell(cost, "dec2")])
                 for kind, count, cost in report.maintenance_by_kind
             ],
             empty=_("Keine Wartung in diesem Zeitraum."),
@@ -169,7 +200,7 @@ def sections(report: Report) -> list[Section]:
             "aufgaben-revier",
             _("Erledigte Aufgaben je Revier"),
             (_("Revier"), _("Aufgaben")),
-            [(name, [Cell(count)]) for name, count in report.tasks_by_area],
+            [(name, [cell(count)]) for name, count in report.tasks_by_area],
             chart_column=0,
             empty=_("Keine erledigten Aufgaben in diesem Zeitraum."),
         ),
@@ -178,7 +209,7 @@ def sections(report: Report) -> list[Section]:
             _("Erledigte Aufgaben je Kategorie"),
             (_("Kategorie"), _("Aufgaben")),
             [
-                (str(CATEGORY_LABELS.get(code, code)), [Cell(count)])
+                (str(CATEGORY_LABELS.get(code, code)), [cell(count)])
                 for code, count in report.tasks_by_category
             ],
             chart_column=0,
@@ -189,6 +220,7 @@ def sections(report: Report) -> list[Section]:
 
 def csv_text(report_sections: list[Section], period_label: str) -> str:
     """The whole report as CSV text (the caller encodes it as utf-8-sig)."""
+    texts = NumberFormat(grouping=False)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Abschnitt"), _("Zeile"), _("Spalte"), _("Wert")])
@@ -196,7 +228,7 @@ def csv_text(report_sections: list[Section], period_label: str) -> str:
     for section in report_sections:
         for header, cells in section.rows:
             for column, cell in zip(section.columns[1:], cells, strict=True):
-                value = "" if cell.value is None else format_value(cell.value, cell.fmt, grouping=False)
+                value = "" if cell.value is None else texts(cell.value, cell.fmt)
                 writer.writerow([section.title, header, column, value])
     return out.getvalue()
 
