@@ -119,6 +119,11 @@ class Ride(NeedsMixin, db.Model):
         Index("ix_rides_start_at", "start_at"),
         Index("ix_rides_rickshaw_block", "rickshaw_id", "blocked_from"),
         Index("ix_rides_driver_block", "driver_id", "blocked_from"),
+        # A driver's week, a rider's rides (newest first), the office's "rides without a rickshaw":
+        # each reads a few rows of one person or flag in time order instead of a whole period.
+        Index("ix_rides_driver_start", "driver_id", "start_at"),
+        Index("ix_rides_rider_start", "rider_id", "start_at"),
+        Index("ix_rides_attention_start", "needs_attention", "start_at"),
         # The funders' report scans a period's rides by start; with every column it reads in
         # the index, those scans never visit the (wide) table rows.
         Index(
@@ -159,7 +164,7 @@ class Ride(NeedsMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rider_id: Mapped[int] = mapped_column(ForeignKey("riders.id", ondelete="RESTRICT"), index=True)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("riders.id", ondelete="RESTRICT"))
     passengers: Mapped[int] = mapped_column(default=1)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
