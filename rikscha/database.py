@@ -66,7 +66,7 @@ def _wants_immediate() -> bool:
 _REQUEST_CACHE = "rikscha.request_cache"
 
 
-def request_cached(key: str, compute):
+def request_cached(key, compute):
     """compute() once per HTTP request, kept in the request's environ (outside a request: every call).
 
     For values several parts of one request ask for (the booking settings); a request never

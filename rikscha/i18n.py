@@ -6,9 +6,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, session
-from flask_babel import format_date, format_datetime, format_time, get_timezone, get_translations
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+
+from rikscha.database import request_cached
 
 
 def select_locale() -> str:
@@ -87,14 +89,17 @@ def register_filters(app) -> None:
                    f"{format_time(value, 'HH:mm')}"
         return format_datetime(value, fmt)
 
+    office_zone = ZoneInfo(app.config["RIKSCHA_TIMEZONE"])  # what select_timezone() answers, fixed per app
+
     @app.template_filter("date")
     def _date(value: date | datetime | None, fmt: str = "full") -> str:
         if value is None:
             return ""
-        # Flask-Babel turns a datetime into the office's zone before taking its date.
-        return format_date(value, fmt)
-
-    office_zone = ZoneInfo(app.config["RIKSCHA_TIMEZONE"])  # what select_timezone() answers, fixed per app
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(office_zone).date()  # as Flask-Babel does: the day in the office's zone
+        # Lists repeat the same few days: format each (day, style, language) once per request.
+        key = ("date", value, fmt, str(get_locale()))
+        return request_cached(key, lambda: format_date(value, fmt))
 
     @app.template_filter("time")
     def _time(value: datetime | None, fmt: str = "HH:mm") -> str:
