@@ -222,7 +222,22 @@ def seed(
     """Insert the data set through `connection` (in its transaction); return the row counts.
 
     The demo data must be loaded already (its accounts, settings, places and password are used).
+    The planning counter's triggers are paused during the load and count it once.
     """
+    from rikscha.rides.plan_cache import planning_triggers_paused
+
+    with planning_triggers_paused(connection):
+        return _seed(connection, now=now, scale=scale, rng_seed=rng_seed, zone=zone)
+
+
+def _seed(
+    connection: Connection,
+    *,
+    now: datetime,
+    scale: float,
+    rng_seed: int,
+    zone: ZoneInfo | None,
+) -> dict[str, int]:
     from rikscha.auth.models import User, UserRole
     from rikscha.fleet.models import (
         BatteryPack,

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -297,3 +298,17 @@ class CalendarFeed(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlanningChanges(db.Model):
+    """One row that counts the writes to everything a day plan is built from.
+
+    Database triggers keep it (see rikscha.rides.plan_cache), so every writer counts: this app,
+    another worker, a script. `epoch` changes whenever the row is created anew (an emptied table).
+    """
+
+    __tablename__ = "planning_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -22,6 +22,7 @@ from rikscha.rides.models import (
     Rider,
     RideStatus,
 )
+from rikscha.rides.plan_cache import listed_starts
 from rikscha.rides.planning import load_day_plan, rider_rides_overlapping
 from rikscha.rides.settings import current_settings, rules_from
 from rikscha.scheduling import (
@@ -30,9 +31,9 @@ from rikscha.scheduling import (
     Interval,
     NoAssignment,
     assign,
+    bookable_among,
     check_bookable,
     eligible_pairs,
-    free_starts,
 )
 
 # Constraint names whose violation means "someone else was faster" (PostgreSQL exclusion).
@@ -102,9 +103,9 @@ def available_slots(day: date, duration: int, passengers: int, now: datetime, *,
         raise RideRuleBroken("invalid_duration", field="duration")
     if not 1 <= passengers <= rules.max_passengers:
         raise RideRuleBroken("invalid_passengers", field="passengers")
-    plan = load_day_plan(day, rules, with_week_minutes=False)  # free times do not depend on them
-    return [(start, start + timedelta(minutes=duration))
-            for start in free_starts(plan, duration, passengers, now, privileged=privileged)]
+    starts = bookable_among(listed_starts(day, rules, duration, passengers), rules, duration, passengers, now,
+                            privileged=privileged)
+    return [(start, start + timedelta(minutes=duration)) for start in starts]
 
 
 def _overlap_code(error: DBAPIError) -> str | None:

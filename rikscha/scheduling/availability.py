@@ -211,10 +211,43 @@ def free_starts(
     """Return the starts of ``candidate_starts(plan)`` at which the ride can be booked.
 
     A start is free if ``check_bookable`` passes for it (with ``now`` and
-    ``privileged``) and ``assign`` would find a pair. The result is exactly that, but is
-    computed without building pairs: each rickshaw's blocks and each driver's free time
-    (windows minus blocks) are merged once, and every start is tested with binary
-    search, stopping at the first rickshaw of each kind and the first matching driver.
+    ``privileged``) and ``assign`` would find a pair: ``assignable_starts`` filtered by
+    the booking rules.
+    """
+    return bookable_among(
+        assignable_starts(plan, duration_minutes, passengers), plan.rules, duration_minutes, passengers, now,
+        privileged=privileged,
+    )
+
+
+def bookable_among(
+    starts: Iterable[datetime],
+    rules: BookingRules,
+    duration_minutes: int,
+    passengers: int,
+    now: datetime,
+    *,
+    privileged: bool = False,
+) -> list[datetime]:
+    """The ``starts`` that pass ``check_bookable`` at ``now`` (the part of free_starts that moves with time)."""
+    result = []
+    for start in starts:
+        try:
+            check_bookable(start, duration_minutes, passengers, rules, now, privileged=privileged)
+        except BookingRuleError:
+            continue
+        result.append(start)
+    return result
+
+
+def assignable_starts(plan: DayPlan, duration_minutes: int, passengers: int) -> list[datetime]:
+    """Return the starts of ``candidate_starts(plan)`` at which ``assign`` would find a pair.
+
+    Booking rules (lead time, past, hours) are not checked: the result depends on the plan
+    alone, so it can be kept as long as the plan. Computed without building pairs: each
+    rickshaw's blocks and each driver's free time (windows minus blocks) are merged once, and
+    every start is tested with binary search, stopping at the first rickshaw of each kind and
+    the first matching driver.
     """
     rules = plan.rules
     rickshaws_by_kind: dict[str, list[_Busy]] = {}
@@ -243,10 +276,6 @@ def free_starts(
 
     result = []
     for start in candidate_starts(plan):
-        try:
-            check_bookable(start, duration_minutes, passengers, rules, now, privileged=privileged)
-        except BookingRuleError:
-            continue
         blocked = blocked_period(start, duration_minutes, rules)
         kinds = {
             kind

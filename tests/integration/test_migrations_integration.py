@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from rikscha import create_app
 from rikscha.extensions import db
+from rikscha.rides.plan_cache import WATCHED_TABLES
 from tests.conftest import TEST_CONFIG
 
 
@@ -34,6 +35,21 @@ def empty_database(db_backend, tmp_path, request):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def planning_triggers(engine) -> set[str]:
+    if engine.dialect.name == "postgresql":
+        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'trg_planning_%'"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'trg_planning_%'"
+    with engine.connect() as connection:
+        return set(connection.scalars(text(query)))
+
+
+def expected_planning_triggers(dialect: str) -> set[str]:
+    if dialect == "postgresql":
+        return {f"trg_planning_{table}" for table in WATCHED_TABLES}
+    return {f"trg_planning_{table}_{op}" for table in WATCHED_TABLES for op in ("insert", "update", "delete")}
+
+
 @pytest.mark.both_databases
 def test_upgrade_from_empty_matches_models_and_downgrades(empty_database):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
@@ -42,6 +58,8 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database):
         with db.engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
+        # A migration that rebuilds a table (SQLite batch mode) would drop its triggers silently.
+        assert planning_triggers(db.engine) == expected_planning_triggers(db.engine.dialect.name)
         downgrade(revision="base")
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()

@@ -100,6 +100,8 @@ def test_the_package_exports_what_it_promises():
         "eligible_pairs",
         "assign",
         "free_starts",
+        "assignable_starts",
+        "bookable_among",
         "rider_conflict",
         "WeeklyWindow",
         "expand_weekly",

@@ -1,0 +1,211 @@
+"""Day plans for listing free times, reused until anything they are built from changes.
+
+Listing free times is the most frequent question a booking system gets, and building a day's
+plan (every ride, rickshaw and available driver of the day) is most of its cost. Each process
+keeps the last few plans, keyed by the row of `planning_changes`: database triggers bump its
+`version` in the same transaction as every insert, update or delete on the tables below,
+whoever writes (this app's ORM, a bulk statement, a script, another worker). A plan is reused
+only while the version it was read under is still the committed one, so it is never older than
+what a fresh read would return. The version is read before the plan's rows: a write committed in
+between makes the plan newer than its key, never older.
+
+Booking, reassigning and moving rides never use this: they plan from fresh rows under the day's
+lock, and the database constraints decide.
+
+On PostgreSQL the triggers are deferred constraint triggers: the counter row is locked only
+while a transaction commits, after all its other work, so waiting for it cannot deadlock and
+writers on different days do not queue behind each other's planning.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Connection
+
+from rikscha.extensions import db
+from rikscha.rides.models import PlanningChanges
+from rikscha.scheduling import BookingRules, DayPlan, assignable_starts
+
+# Everything load_day_plan reads, including what decides "service overdue".
+WATCHED_TABLES = (
+    "rides",
+    "rickshaws",
+    "rickshaw_blocks",
+    "maintenance_records",
+    "defect_reports",
+    "driver_availability",
+    "driver_absences",
+    "driver_profiles",
+    "driver_qualifications",
+    "users",
+    "user_roles",
+    "booking_settings",
+)
+PLANS_KEPT = 32  # days × versions per process; a plan of a busy day is a few hundred kB at most
+
+_SQLITE_BUMP = (
+    "INSERT OR IGNORE INTO planning_changes (id, epoch, version) VALUES (1, lower(hex(randomblob(8))), 0); "
+    "UPDATE planning_changes SET version = version + 1 WHERE id = 1;"
+)
+_POSTGRES_FUNCTION = """
+CREATE OR REPLACE FUNCTION rikscha_planning_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO planning_changes (id, epoch, version) VALUES (1, md5(random()::text), 0)
+        ON CONFLICT (id) DO NOTHING;
+    UPDATE planning_changes SET version = version + 1 WHERE id = 1;
+    RETURN NULL;
+END $$
+"""
+
+
+def trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
+    """DDL for the counter's triggers on `tables` (used by the migration and by create_all)."""
+    if dialect == "postgresql":
+        statements = [_POSTGRES_FUNCTION]
+        for table in tables:  # constraint triggers have no CREATE OR REPLACE
+            statements += [
+                f"DROP TRIGGER IF EXISTS trg_planning_{table} ON {table}",
+                f"CREATE CONSTRAINT TRIGGER trg_planning_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rikscha_planning_changed()",
+            ]
+        return statements
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS trg_planning_{table}_{operation.lower()} AFTER {operation} ON {table} "
+        f"BEGIN {_SQLITE_BUMP} END"
+        for table in tables
+        for operation in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+def drop_trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS trg_planning_{table} ON {table}" for table in tables] + [
+            "DROP FUNCTION IF EXISTS rikscha_planning_changed()"
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS trg_planning_{table}_{operation.lower()}"
+        for table in tables
+        for operation in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+def _bump(connection: Connection) -> None:
+    new_epoch = "md5(random()::text)" if connection.dialect.name == "postgresql" else "lower(hex(randomblob(8)))"
+    conflict = " ON CONFLICT (id) DO NOTHING" if connection.dialect.name == "postgresql" else ""
+    insert = "INSERT OR IGNORE" if connection.dialect.name != "postgresql" else "INSERT"
+    connection.execute(
+        text(f"{insert} INTO planning_changes (id, epoch, version) VALUES (1, {new_epoch}, 0){conflict}")
+    )
+    connection.execute(text("UPDATE planning_changes SET version = version + 1 WHERE id = 1"))
+
+
+@contextmanager
+def planning_triggers_paused(connection: Connection):
+    """For bulk loads in one transaction (the benchmark's seed): one count instead of one per row."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        for table in WATCHED_TABLES:
+            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER trg_planning_{table}"))
+    else:
+        for statement in drop_trigger_statements(dialect):
+            connection.execute(text(statement))
+    yield
+    if dialect == "postgresql":
+        for table in WATCHED_TABLES:
+            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER trg_planning_{table}"))
+    else:
+        for statement in trigger_statements(dialect):
+            connection.execute(text(statement))
+    _bump(connection)
+
+
+@event.listens_for(db.metadata, "after_create")
+def _create_triggers(_metadata, connection: Connection, **_kw) -> None:
+    """Schemas made by create_all (tests, first start without migrations) get the triggers too."""
+    for statement in trigger_statements(connection.dialect.name):
+        connection.execute(text(statement))
+
+
+class _Plans:
+    """A small least-recently-used map, safe for a threaded worker."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._plans: OrderedDict[tuple, _Listing] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> _Listing | None:
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+            return plan
+
+    def put(self, key: tuple, plan: _Listing) -> None:
+        with self._lock:
+            self._plans[key] = plan
+            self._plans.move_to_end(key)
+            while len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+
+
+_plans = _Plans(PLANS_KEPT)
+
+
+def planning_version() -> tuple[str, int] | None:
+    """(epoch, version) of the committed planning data; None before the first write."""
+    row = db.session.execute(
+        select(PlanningChanges.epoch, PlanningChanges.version).where(PlanningChanges.id == 1)
+    ).first()
+    return None if row is None else (row.epoch, row.version)
+
+
+def _listing_key(day: date) -> tuple | None:
+    version = planning_version()
+    if version is None:
+        return None
+    from rikscha.rides.settings import current_settings
+
+    skip_overdue = bool(current_settings().block_overdue_rickshaws)
+    return (db.engine.url.render_as_string(hide_password=True), version, day, skip_overdue)
+
+
+def _load_for_listing(day: date, rules: BookingRules) -> DayPlan:
+    from rikscha.rides.planning import load_day_plan
+
+    return load_day_plan(day, rules, with_week_minutes=False)  # week minutes only order pairs
+
+
+def listed_starts(day: date, rules: BookingRules, duration: int, passengers: int) -> list[datetime]:
+    """Starts on `day` at which a pair is free (booking rules not applied), reused while valid.
+
+    The caller applies the booking rules with the current time (scheduling.bookable_among).
+    """
+    key = _listing_key(day)
+    if key is None:
+        return assignable_starts(_load_for_listing(day, rules), duration, passengers)
+    entry = _plans.get(key)
+    if entry is None:
+        entry = _Listing(_load_for_listing(day, rules))
+        _plans.put(key, entry)
+    return entry.starts(duration, passengers)
+
+
+class _Listing:
+    """One day's plan and the starts already worked out from it, per duration and party size."""
+
+    def __init__(self, plan: DayPlan) -> None:
+        self.plan = plan
+        self._starts: dict[tuple[int, int], list[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def starts(self, duration: int, passengers: int) -> list[datetime]:
+        with self._lock:
+            if (duration, passengers) not in self._starts:
+                self._starts[(duration, passengers)] = assignable_starts(self.plan, duration, passengers)
+            return self._starts[(duration, passengers)]
