@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import lazyload
 
 from rikscha.audit.services import record_event
 from rikscha.auth.roles import Role
@@ -26,7 +27,13 @@ def can_see_ride(user, ride: Ride) -> bool:
 
 def riders_query(user, search: str = ""):
     """Riders visible to `user`, by name, optionally filtered by name or phone."""
-    query = select(Rider).where(Rider.anonymised_at.is_(None)).order_by(Rider.name, Rider.id)
+    # Visibility is decided by the join below; the managers themselves are rarely shown.
+    query = (
+        select(Rider)
+        .where(Rider.anonymised_at.is_(None))
+        .order_by(Rider.name, Rider.id)
+        .options(lazyload(Rider.managers))
+    )
     if not is_office(user):
         query = query.join(rider_managers).where(rider_managers.c.user_id == user.id)
     if search:
