@@ -21,7 +21,6 @@ import secrets
 import statistics
 import sys
 import time
-import urllib.parse
 from datetime import date
 from pathlib import Path
 
@@ -60,7 +59,7 @@ def logged_in(app, email: str):
 def pages(app) -> list[tuple[str, object, str, dict]]:
     from sqlalchemy import create_engine
 
-    from bench.seed import bench_targets
+    from bench.seed import bench_targets, booking_form_query
     from rikscha.database import utcnow
 
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -81,18 +80,8 @@ def pages(app) -> list[tuple[str, object, str, dict]]:
     api = {"Authorization": f"Bearer {token}"}
     day = date.fromisoformat(targets["day"])
     availability = f"/api/v1/availability?date={day}&duration=60&passengers=1"
-    slots = json.loads(clients["resident"].get(availability, headers=api).get_data()).get("slots") or [
-        {"start": f"{day}T10:00:00+01:00"}
-    ]
-    booking = urllib.parse.urlencode(
-        {
-            "rider_id": targets["rider_id"],
-            "day": day.isoformat(),
-            "duration": 60,
-            "passengers": 1,
-            "start": slots[len(slots) // 2]["start"],
-        }
-    )
+    slots = json.loads(clients["resident"].get(availability, headers=api).get_data()).get("slots") or []
+    booking = booking_form_query(targets, slots)
     anonymous = app.test_client()
     return [
         ("hello", anonymous, "/_bench/hello", {}),

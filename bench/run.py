@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.load import Result, generator, percentile  # noqa: E402
+from bench.seed import booking_form_query  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("RIKSCHA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("RIKSCHA_BENCH_REDIS", "redis://127.0.0.1:6379/14")
@@ -224,16 +225,7 @@ def endpoints_for(base: str, env: dict, targets: dict) -> list[Endpoint]:
     _status, _headers, body = Session(base, headers=api).request(
         "GET", f"/api/v1/availability?date={day}&duration=60&passengers=1"
     )
-    slots = json.loads(body).get("slots") or [{"start": f"{day}T10:00:00+01:00"}]
-    booking = urllib.parse.urlencode(
-        {
-            "rider_id": targets["rider_id"],
-            "day": day.isoformat(),
-            "duration": 60,
-            "passengers": 1,
-            "start": slots[len(slots) // 2]["start"],
-        }
-    )
+    booking = booking_form_query(targets, json.loads(body).get("slots") or [])
     month_report = report_path(sessions["coordinator"])
     return [
         Endpoint("hello", "/_bench/hello", {}),

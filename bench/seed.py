@@ -1023,6 +1023,22 @@ def bench_targets(connection: Connection, *, now: datetime, zone: ZoneInfo | Non
     }
 
 
+def booking_form_query(targets: dict, slots: list[dict]) -> str:
+    """The booking form's details step for the benchmark's rider at a free start of the busiest day."""
+    from urllib.parse import urlencode
+
+    start = slots[len(slots) // 2]["start"] if slots else f"{targets['day']}T10:00:00+01:00"
+    return urlencode(
+        {
+            "rider_id": targets["rider_id"],
+            "day": targets["day"],
+            "duration": 60,
+            "passengers": 1,
+            "start": start,
+        }
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="an upgraded (flask db upgrade) database")

@@ -96,6 +96,32 @@ def _open_defects_query() -> Select:
 # --- the overview's cards -----------------------------------------------------------------------
 
 
+def service_from(
+    *,
+    km_interval: int | None,
+    day_interval: int | None,
+    odometer: int,
+    in_service_since: date | None,
+    created_at: datetime,
+    inspected_km: int | None,
+    inspected_at: datetime | None,
+    today: date,
+) -> ServiceStatus:
+    """Service state counted from the last inspection, else from the day the rickshaw entered service."""
+    if inspected_at is not None:
+        since_km, since_day = inspected_km, inspected_at.date()
+    else:
+        since_km, since_day = 0, in_service_since or created_at.date()
+    return service_status(
+        km_interval=km_interval,
+        day_interval=day_interval,
+        last_service_km=since_km,
+        last_service_date=since_day,
+        odometer=odometer,
+        today=today,
+    )
+
+
 @dataclass(frozen=True)
 class FleetCard:
     """What the fleet overview shows of one rickshaw (plain values, no ORM objects)."""
@@ -132,17 +158,14 @@ def fleet_cards(today: date) -> list[FleetCard]:
         charged_at,
         soc,
     ) in db.session.execute(_fleet_cards_query()):
-        # As services.service_for: from the last inspection, else from the day it entered service.
-        if inspected_at is not None:
-            since_km, since_day = inspected_km, inspected_at.date()
-        else:
-            since_km, since_day = 0, since or created_at.date()
-        service = service_status(
+        service = service_from(
             km_interval=km_interval,
             day_interval=day_interval,
-            last_service_km=since_km,
-            last_service_date=since_day,
             odometer=odometer,
+            in_service_since=since,
+            created_at=created_at,
+            inspected_km=inspected_km,
+            inspected_at=inspected_at,
             today=today,
         )
         cards.append(FleetCard(id_, name, status, odometer, service, defects or 0, charged_at, soc))

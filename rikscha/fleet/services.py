@@ -23,6 +23,7 @@ from rikscha.fleet.models import (
     RickshawStatus,
     Station,
 )
+from rikscha.fleet.queries import service_from
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.rides.services import move_rides_off_rickshaw
@@ -31,26 +32,31 @@ from rikscha.scheduling import (
     Interval,
     OdometerError,
     ServiceStatus,
-    service_status,
     validate_charging,
     validate_odometer,
 )
 
-register_messages({
-    "name_taken": _l("Dieser Name ist schon vergeben."),
-    "odometer_backwards": _l("Der Kilometerstand kann nicht kleiner sein als der letzte (%(previous)s km)."),
-    "odometer_negative": _l("Der Kilometerstand kann nicht negativ sein."),
-    "end_before_start": _l("Das Ende muss nach dem Beginn liegen."),
-    "soc_range": _l("Der Ladestand muss zwischen 0 und 100 Prozent liegen."),
-    "soc_decreased": _l("Nach dem Laden kann der Ladestand nicht niedriger sein als vorher."),
-    "energy_negative": _l("Die Energiemenge kann nicht negativ sein."),
-    "rickshaw_overlap": _l("Für diese Rikscha ist zu dieser Zeit schon ein Ladevorgang eingetragen."),
-    "station_full": _l("An dieser Station sind zu dieser Zeit schon alle %(chargers)s Ladeplätze belegt."),
-    "not_charging_station": _l("An dieser Station kann nicht geladen werden."),
-    "rickshaw_retired": _l("Diese Rikscha ist außer Dienst gestellt."),
-    "already_cleared": _l("Dieser Mangel ist schon behoben."),
-    "battery_mismatch": _l("Dieser Akku gehört nicht zu dieser Rikscha."),
-})
+register_messages(
+    {
+        "name_taken": _l("Dieser Name ist schon vergeben."),
+        "odometer_backwards": _l(
+            "Der Kilometerstand kann nicht kleiner sein als der letzte (%(previous)s km)."
+        ),
+        "odometer_negative": _l("Der Kilometerstand kann nicht negativ sein."),
+        "end_before_start": _l("Das Ende muss nach dem Beginn liegen."),
+        "soc_range": _l("Der Ladestand muss zwischen 0 und 100 Prozent liegen."),
+        "soc_decreased": _l("Nach dem Laden kann der Ladestand nicht niedriger sein als vorher."),
+        "energy_negative": _l("Die Energiemenge kann nicht negativ sein."),
+        "rickshaw_overlap": _l("Für diese Rikscha ist zu dieser Zeit schon ein Ladevorgang eingetragen."),
+        "station_full": _l(
+            "An dieser Station sind zu dieser Zeit schon alle %(chargers)s Ladeplätze belegt."
+        ),
+        "not_charging_station": _l("An dieser Station kann nicht geladen werden."),
+        "rickshaw_retired": _l("Diese Rikscha ist außer Dienst gestellt."),
+        "already_cleared": _l("Dieser Mangel ist schon behoben."),
+        "battery_mismatch": _l("Dieser Akku gehört nicht zu dieser Rikscha."),
+    }
+)
 
 
 class FleetRuleBroken(DomainError):
@@ -63,14 +69,24 @@ def _odometer_code_details(error: OdometerError, previous: int) -> dict:
 
 # --- rickshaws and stations -------------------------------------------------------------------
 
+
 def _unique_name(model, name: str, own_id: int | None) -> None:
     other = db.session.scalar(select(model).where(func.lower(model.name) == name.strip().lower()))
     if other is not None and other.id != own_id:
         raise Conflict("name_taken", field="name")
 
 
-RICKSHAW_FIELDS = ("name", "kind", "seats", "odometer_km", "capacity_minutes", "service_interval_km",
-                   "service_interval_days", "home_station_id", "status")
+RICKSHAW_FIELDS = (
+    "name",
+    "kind",
+    "seats",
+    "odometer_km",
+    "capacity_minutes",
+    "service_interval_km",
+    "service_interval_days",
+    "home_station_id",
+    "status",
+)
 
 
 def save_rickshaw(rickshaw: Rickshaw | None, *, by, now: datetime, **values) -> Rickshaw:
@@ -84,8 +100,9 @@ def save_rickshaw(rickshaw: Rickshaw | None, *, by, now: datetime, **values) -> 
         try:
             validate_odometer(rickshaw.odometer_km, values["odometer_km"])
         except OdometerError as error:
-            raise FleetRuleBroken(error.code, field="odometer_km",
-                                  **_odometer_code_details(error, rickshaw.odometer_km)) from error
+            raise FleetRuleBroken(
+                error.code, field="odometer_km", **_odometer_code_details(error, rickshaw.odometer_km)
+            ) from error
     old_status = rickshaw.status
     for name in RICKSHAW_FIELDS:
         if name in values and values[name] is not None:
@@ -94,21 +111,34 @@ def save_rickshaw(rickshaw: Rickshaw | None, *, by, now: datetime, **values) -> 
         if optional in values:
             setattr(rickshaw, optional, values[optional])
     db.session.flush()
-    record_event(by, "create" if creating else "update", "rickshaw", rickshaw.id,
-                 f"status {old_status}->{rickshaw.status}" if old_status != rickshaw.status else "")
+    record_event(
+        by,
+        "create" if creating else "update",
+        "rickshaw",
+        rickshaw.id,
+        f"status {old_status}->{rickshaw.status}" if old_status != rickshaw.status else "",
+    )
     if not creating and old_status != rickshaw.status and rickshaw.status != RickshawStatus.IN_SERVICE:
         move_rides_off_rickshaw(rickshaw, by=by, now=now)
     return rickshaw
 
 
-def save_station(station: Station | None, *, by, name: str, address: str, kinds, chargers: int,
-                 opening_notes: str) -> Station:
+def save_station(
+    station: Station | None, *, by, name: str, address: str, kinds, chargers: int, opening_notes: str
+) -> Station:
     _unique_name(Station, name, station.id if station else None)
     creating = station is None
     station = station or Station()
-    station.name, station.address, station.opening_notes = name.strip(), address.strip(), opening_notes.strip()
-    station.is_service, station.is_rental, station.is_charging = ("service" in kinds, "rental" in kinds,
-                                                                  "charging" in kinds)
+    station.name, station.address, station.opening_notes = (
+        name.strip(),
+        address.strip(),
+        opening_notes.strip(),
+    )
+    station.is_service, station.is_rental, station.is_charging = (
+        "service" in kinds,
+        "rental" in kinds,
+        "charging" in kinds,
+    )
     station.chargers = chargers
     db.session.add(station)
     db.session.flush()
@@ -118,12 +148,18 @@ def save_station(station: Station | None, *, by, name: str, address: str, kinds,
 
 # --- blocks, defects --------------------------------------------------------------------------
 
+
 def plan_block(rickshaw: Rickshaw, *, start: datetime, end: datetime, reason: str, by, now: datetime):
     """Take a rickshaw out of booking for a period; rides in it are moved or flagged."""
     if end <= start:
         raise FleetRuleBroken("end_before_start", field="end")
-    block = RickshawBlock(rickshaw_id=rickshaw.id, start_at=start, end_at=end, reason=reason.strip()[:200],
-                          created_by_id=getattr(by, "id", None))
+    block = RickshawBlock(
+        rickshaw_id=rickshaw.id,
+        start_at=start,
+        end_at=end,
+        reason=reason.strip()[:200],
+        created_by_id=getattr(by, "id", None),
+    )
     db.session.add(block)
     db.session.flush()
     record_event(by, "create", "rickshaw_block", block.id, f"rickshaw={rickshaw.id}")
@@ -131,12 +167,19 @@ def plan_block(rickshaw: Rickshaw, *, start: datetime, end: datetime, reason: st
     return block, moved, flagged
 
 
-def report_defect(rickshaw: Rickshaw, *, severity: str, description: str, photo: str | None, by,
-                  now: datetime):
+def report_defect(
+    rickshaw: Rickshaw, *, severity: str, description: str, photo: str | None, by, now: datetime
+):
     """Record a defect. A grounding one grounds the rickshaw at once and moves or flags its rides."""
     severity = DefectSeverity(severity).value
-    defect = DefectReport(rickshaw_id=rickshaw.id, reported_at=now, reported_by_id=getattr(by, "id", None),
-                          severity=severity, description=description.strip(), photo=photo)
+    defect = DefectReport(
+        rickshaw_id=rickshaw.id,
+        reported_at=now,
+        reported_by_id=getattr(by, "id", None),
+        severity=severity,
+        description=description.strip(),
+        photo=photo,
+    )
     db.session.add(defect)
     db.session.flush()
     record_event(by, "create", "defect", defect.id, f"rickshaw={rickshaw.id}; severity={severity}")
@@ -150,22 +193,33 @@ def report_defect(rickshaw: Rickshaw, *, severity: str, description: str, photo:
 
 
 def open_grounding_defects(rickshaw_id: int) -> int:
-    return db.session.scalar(select(func.count(DefectReport.id)).where(
-        DefectReport.rickshaw_id == rickshaw_id, DefectReport.cleared_at.is_(None),
-        DefectReport.severity == DefectSeverity.GROUNDING.value))
+    return db.session.scalar(
+        select(func.count(DefectReport.id)).where(
+            DefectReport.rickshaw_id == rickshaw_id,
+            DefectReport.cleared_at.is_(None),
+            DefectReport.severity == DefectSeverity.GROUNDING.value,
+        )
+    )
 
 
 def clear_defect(defect: DefectReport, *, note: str, by, now: datetime) -> None:
     """Mark a defect repaired; clearing the last grounding defect returns the rickshaw to service."""
     if defect.cleared_at is not None:
         raise Conflict("already_cleared")
-    defect.cleared_at, defect.cleared_by_id, defect.clear_note = now, getattr(by, "id", None), note.strip()[:500]
+    defect.cleared_at, defect.cleared_by_id, defect.clear_note = (
+        now,
+        getattr(by, "id", None),
+        note.strip()[:500],
+    )
     db.session.flush()
     record_event(by, "clear", "defect", defect.id, f"rickshaw={defect.rickshaw_id}")
     rickshaw = db.session.get(Rickshaw, defect.rickshaw_id)
     # Only clearing a grounding defect may end a grounding (a coordinator may ground by hand).
-    if (defect.severity == DefectSeverity.GROUNDING and rickshaw.status == RickshawStatus.GROUNDED
-            and open_grounding_defects(rickshaw.id) == 0):
+    if (
+        defect.severity == DefectSeverity.GROUNDING
+        and rickshaw.status == RickshawStatus.GROUNDED
+        and open_grounding_defects(rickshaw.id) == 0
+    ):
         rickshaw.status = RickshawStatus.IN_SERVICE.value
         db.session.flush()
         record_event(by, "return_to_service", "rickshaw", rickshaw.id)
@@ -173,19 +227,39 @@ def clear_defect(defect: DefectReport, *, note: str, by, now: datetime) -> None:
 
 # --- maintenance and service intervals --------------------------------------------------------
 
-def log_maintenance(rickshaw: Rickshaw, *, kind: str, performed_at: datetime, odometer_km: int, description: str,
-                    parts: str = "", cost=None, station_id: int | None = None, by) -> MaintenanceRecord:
+
+def log_maintenance(
+    rickshaw: Rickshaw,
+    *,
+    kind: str,
+    performed_at: datetime,
+    odometer_km: int,
+    description: str,
+    parts: str = "",
+    cost=None,
+    station_id: int | None = None,
+    by,
+) -> MaintenanceRecord:
     kind = MaintenanceKind(kind).value
     if rickshaw.status == RickshawStatus.RETIRED:
         raise Conflict("rickshaw_retired")
     try:
         validate_odometer(rickshaw.odometer_km, odometer_km)
     except OdometerError as error:
-        raise FleetRuleBroken(error.code, field="odometer_km",
-                              **_odometer_code_details(error, rickshaw.odometer_km)) from error
-    record = MaintenanceRecord(rickshaw_id=rickshaw.id, kind=kind, performed_at=performed_at,
-                               odometer_km=odometer_km, description=description.strip(), parts=parts.strip(),
-                               cost=cost, station_id=station_id, performed_by_id=getattr(by, "id", None))
+        raise FleetRuleBroken(
+            error.code, field="odometer_km", **_odometer_code_details(error, rickshaw.odometer_km)
+        ) from error
+    record = MaintenanceRecord(
+        rickshaw_id=rickshaw.id,
+        kind=kind,
+        performed_at=performed_at,
+        odometer_km=odometer_km,
+        description=description.strip(),
+        parts=parts.strip(),
+        cost=cost,
+        station_id=station_id,
+        performed_by_id=getattr(by, "id", None),
+    )
     rickshaw.odometer_km = odometer_km
     db.session.add(record)
     db.session.flush()
@@ -202,13 +276,16 @@ class FleetRow:
 
 
 def service_for(rickshaw: Rickshaw, last_inspection: MaintenanceRecord | None, today: date) -> ServiceStatus:
-    if last_inspection is not None:
-        since_km, since_day = last_inspection.odometer_km, last_inspection.performed_at.date()
-    else:
-        since_km, since_day = 0, rickshaw.in_service_since or rickshaw.created_at.date()
-    return service_status(km_interval=rickshaw.service_interval_km, day_interval=rickshaw.service_interval_days,
-                          last_service_km=since_km, last_service_date=since_day, odometer=rickshaw.odometer_km,
-                          today=today)
+    return service_from(
+        km_interval=rickshaw.service_interval_km,
+        day_interval=rickshaw.service_interval_days,
+        odometer=rickshaw.odometer_km,
+        in_service_since=rickshaw.in_service_since,
+        created_at=rickshaw.created_at,
+        inspected_km=last_inspection.odometer_km if last_inspection else None,
+        inspected_at=last_inspection.performed_at if last_inspection else None,
+        today=today,
+    )
 
 
 def overdue_rickshaw_ids(today: date) -> set[int]:
@@ -221,39 +298,67 @@ def fleet_overview(today: date) -> list[FleetRow]:
     latest_inspection = (
         select(MaintenanceRecord.rickshaw_id, func.max(MaintenanceRecord.performed_at).label("at"))
         .where(MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value)
-        .group_by(MaintenanceRecord.rickshaw_id).subquery()
+        .group_by(MaintenanceRecord.rickshaw_id)
+        .subquery()
     )
     inspections = {
         record.rickshaw_id: record
-        for record in db.session.scalars(select(MaintenanceRecord).join(
-            latest_inspection,
-            (MaintenanceRecord.rickshaw_id == latest_inspection.c.rickshaw_id)
-            & (MaintenanceRecord.performed_at == latest_inspection.c.at),
-        ).where(MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value))
+        for record in db.session.scalars(
+            select(MaintenanceRecord)
+            .join(
+                latest_inspection,
+                (MaintenanceRecord.rickshaw_id == latest_inspection.c.rickshaw_id)
+                & (MaintenanceRecord.performed_at == latest_inspection.c.at),
+            )
+            .where(MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value)
+        )
     }
-    defects = dict(db.session.execute(
-        select(DefectReport.rickshaw_id, func.count(DefectReport.id))
-        .where(DefectReport.cleared_at.is_(None)).group_by(DefectReport.rickshaw_id)
-    ).all())
+    defects = dict(
+        db.session.execute(
+            select(DefectReport.rickshaw_id, func.count(DefectReport.id))
+            .where(DefectReport.cleared_at.is_(None))
+            .group_by(DefectReport.rickshaw_id)
+        ).all()
+    )
     # A rickshaw's sessions never overlap, so its last one is the one that started last: one index
     # lookup per rickshaw (ix_charging_sessions_rickshaw_start) instead of reading the whole history.
     previous = aliased(ChargingSession)
-    last_start = (select(func.max(previous.start_at)).where(previous.rickshaw_id == Rickshaw.id)
-                  .correlate(Rickshaw).scalar_subquery())
+    last_start = (
+        select(func.max(previous.start_at))
+        .where(previous.rickshaw_id == Rickshaw.id)
+        .correlate(Rickshaw)
+        .scalar_subquery()
+    )
     charges = {
         session.rickshaw_id: session
-        for session in db.session.scalars(select(ChargingSession).join(
-            Rickshaw, (ChargingSession.rickshaw_id == Rickshaw.id) & (ChargingSession.start_at == last_start),
-        ))
+        for session in db.session.scalars(
+            select(ChargingSession).join(
+                Rickshaw,
+                (ChargingSession.rickshaw_id == Rickshaw.id) & (ChargingSession.start_at == last_start),
+            )
+        )
     }
-    return [FleetRow(r, service_for(r, inspections.get(r.id), today), defects.get(r.id, 0), charges.get(r.id))
-            for r in rickshaws]
+    return [
+        FleetRow(r, service_for(r, inspections.get(r.id), today), defects.get(r.id, 0), charges.get(r.id))
+        for r in rickshaws
+    ]
 
 
 # --- charging ---------------------------------------------------------------------------------
 
-def log_charging(rickshaw: Rickshaw, *, station: Station, start: datetime, end: datetime, soc_before: int,
-                 soc_after: int, energy_kwh=None, battery_pack_id: int | None = None, by) -> ChargingSession:
+
+def log_charging(
+    rickshaw: Rickshaw,
+    *,
+    station: Station,
+    start: datetime,
+    end: datetime,
+    soc_before: int,
+    soc_after: int,
+    energy_kwh=None,
+    battery_pack_id: int | None = None,
+    by,
+) -> ChargingSession:
     """Log a charging session; no overlap per rickshaw, never more sessions than chargers at once.
 
     The station row is locked first (PostgreSQL: SELECT … FOR UPDATE; SQLite: the request already
@@ -269,23 +374,51 @@ def log_charging(rickshaw: Rickshaw, *, station: Station, start: datetime, end: 
             raise FleetRuleBroken("battery_mismatch", field="battery_pack_id")
     db.session.execute(select(Station.id).where(Station.id == station.id).with_for_update())
     window = (ChargingSession.start_at < end, ChargingSession.end_at > start)
-    same_rickshaw = [Interval(s, e) for s, e in db.session.execute(
-        select(ChargingSession.start_at, ChargingSession.end_at)
-        .where(ChargingSession.rickshaw_id == rickshaw.id, *window))]
-    same_station = [Interval(s, e) for s, e in db.session.execute(
-        select(ChargingSession.start_at, ChargingSession.end_at)
-        .where(ChargingSession.station_id == station.id, *window))]
+    same_rickshaw = [
+        Interval(s, e)
+        for s, e in db.session.execute(
+            select(ChargingSession.start_at, ChargingSession.end_at).where(
+                ChargingSession.rickshaw_id == rickshaw.id, *window
+            )
+        )
+    ]
+    same_station = [
+        Interval(s, e)
+        for s, e in db.session.execute(
+            select(ChargingSession.start_at, ChargingSession.end_at).where(
+                ChargingSession.station_id == station.id, *window
+            )
+        )
+    ]
     try:
-        validate_charging(start, end, soc_before, soc_after, energy_kwh, same_rickshaw, same_station,
-                          station.chargers)
+        validate_charging(
+            start, end, soc_before, soc_after, energy_kwh, same_rickshaw, same_station, station.chargers
+        )
     except ChargingError as error:
-        field = {"end_before_start": "end", "soc_range": "soc_after", "soc_decreased": "soc_after",
-                 "energy_negative": "energy_kwh", "rickshaw_overlap": "start", "station_full": "station_id"}
-        raise FleetRuleBroken(error.code, field=field.get(error.code),
-                              **({"chargers": station.chargers} if error.code == "station_full" else {})) from error
-    charge = ChargingSession(rickshaw_id=rickshaw.id, station_id=station.id, start_at=start, end_at=end,
-                             soc_before=soc_before, soc_after=soc_after, energy_kwh=energy_kwh,
-                             battery_pack_id=battery_pack_id, logged_by_id=getattr(by, "id", None))
+        field = {
+            "end_before_start": "end",
+            "soc_range": "soc_after",
+            "soc_decreased": "soc_after",
+            "energy_negative": "energy_kwh",
+            "rickshaw_overlap": "start",
+            "station_full": "station_id",
+        }
+        raise FleetRuleBroken(
+            error.code,
+            field=field.get(error.code),
+            **({"chargers": station.chargers} if error.code == "station_full" else {}),
+        ) from error
+    charge = ChargingSession(
+        rickshaw_id=rickshaw.id,
+        station_id=station.id,
+        start_at=start,
+        end_at=end,
+        soc_before=soc_before,
+        soc_after=soc_after,
+        energy_kwh=energy_kwh,
+        battery_pack_id=battery_pack_id,
+        logged_by_id=getattr(by, "id", None),
+    )
     savepoint = db.session.begin_nested()
     try:
         db.session.add(charge)
