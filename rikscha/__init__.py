@@ -137,8 +137,12 @@ def register_request_hooks(app: Flask) -> None:
         from flask_login import current_user
 
         allowed = {"auth.profile", "auth.password", "auth.logout", "auth.language", "static"}
-        if (request.blueprint != "api" and request.endpoint not in allowed
-                and current_user.is_authenticated and current_user.must_change_password):
+        if (
+            request.blueprint != "api"
+            and request.endpoint not in allowed
+            and current_user.is_authenticated
+            and current_user.must_change_password
+        ):
             return redirect(url_for("auth.profile"))
 
 

@@ -20,7 +20,9 @@ tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in ALL_ROLES]))
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in ALL_ROLES])
+)
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--phone", default="")
 def users_create(email, name, roles, password, phone):
@@ -81,7 +83,9 @@ def backup_command(path: Path):
     try:
         size = backup_sqlite(db.engine, path)
     except BackupNotSupported as error:
-        raise click.ClickException("This database is PostgreSQL: use pg_dump (see README, 'Backups').") from error
+        raise click.ClickException(
+            "This database is PostgreSQL: use pg_dump (see README, 'Backups')."
+        ) from error
     except DomainError as error:
         raise click.ClickException(f"{path} exists already; choose a new file name.") from error
     click.echo(f"Backup written to {path} ({size} bytes)")

@@ -45,9 +45,7 @@ def _secret_key(instance_path: Path, production: bool) -> str:
 def load_config(instance_path: Path) -> dict:
     """Build the configuration dictionary from defaults and RIKSCHA_* / standard variables."""
     production = os.environ.get("RIKSCHA_ENV", "development") == "production"
-    database_url = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{instance_path / 'rikscha.sqlite3'}"
-    )
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{instance_path / 'rikscha.sqlite3'}")
     # Heroku-style URLs and plain postgresql:// should use psycopg 3.
     if database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url[len("postgres://") :]

@@ -23,7 +23,11 @@ def seed_accounts(now: datetime) -> dict[str, object]:
         user = find_user_by_email(email)
         if user is None:
             user = create_user(
-                email=email, name=name, phone=phone, password=DEMO_PASSWORD, roles=roles,
+                email=email,
+                name=name,
+                phone=phone,
+                password=DEMO_PASSWORD,
+                roles=roles,
                 consent_at=now,
             )
         users[email] = user

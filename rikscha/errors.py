@@ -55,7 +55,10 @@ def handle_csrf_error(error: CSRFError):
     if view is None or g.get("csrf_retry"):
         return render_template("errors/400.html", status=400), 400
     g.csrf_retry = True
-    flash(_("Das Formular war zu lange geöffnet. Bitte prüfen Sie Ihre Angaben und senden Sie es noch einmal."), "error")
+    flash(
+        _("Das Formular war zu lange geöffnet. Bitte prüfen Sie Ihre Angaben und senden Sie es noch einmal."),
+        "error",
+    )
     try:
         response = current_app.make_response(view(**(request.view_args or {})))
     except HTTPException as inner:

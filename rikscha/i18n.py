@@ -85,8 +85,10 @@ def register_filters(app) -> None:
         if not value:
             return ""
         if fmt is None:
-            return f"{format_datetime(value, 'EEEE')}, {format_date(value.astimezone(get_timezone()), 'long')}, " \
-                   f"{format_time(value, 'HH:mm')}"
+            return (
+                f"{format_datetime(value, 'EEEE')}, {format_date(value.astimezone(get_timezone()), 'long')}, "
+                f"{format_time(value, 'HH:mm')}"
+            )
         return format_datetime(value, fmt)
 
     office_zone = ZoneInfo(app.config["RIKSCHA_TIMEZONE"])  # what select_timezone() answers, fixed per app

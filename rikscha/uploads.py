@@ -68,7 +68,11 @@ def store_photo(stream) -> str:
 def photo_path(name: str) -> Path | None:
     """The stored file for a generated name; None for anything that isn't one of ours."""
     stem, _, extension = name.partition(".")
-    if len(stem) != 32 or not all(c in "0123456789abcdef" for c in stem) or extension not in ALLOWED_FORMATS.values():
+    if (
+        len(stem) != 32
+        or not all(c in "0123456789abcdef" for c in stem)
+        or extension not in ALLOWED_FORMATS.values()
+    ):
         return None
     path = upload_dir() / name
     return path if path.is_file() else None

@@ -33,7 +33,13 @@ def make_rickshaw(**overrides):
     from rikscha.fleet.models import Rickshaw
 
     n = next(_sequence)
-    values = {"name": f"Rikscha {n}", "kind": "Cruiser", "seats": 2, "odometer_km": 100 * n, "capacity_minutes": 480}
+    values = {
+        "name": f"Rikscha {n}",
+        "kind": "Cruiser",
+        "seats": 2,
+        "odometer_km": 100 * n,
+        "capacity_minutes": 480,
+    }
     values.update(overrides)
     rickshaw = Rickshaw(**values)
     db.session.add(rickshaw)
@@ -41,8 +47,9 @@ def make_rickshaw(**overrides):
     return rickshaw
 
 
-def make_driver(*, kinds=("Cruiser",), weekdays=range(7), start="08:00", end="19:00",
-                first_aid_until=None, **overrides):
+def make_driver(
+    *, kinds=("Cruiser",), weekdays=range(7), start="08:00", end="19:00", first_aid_until=None, **overrides
+):
     """A driver available every listed weekday, instructed on `kinds`, with valid first aid."""
     from datetime import date, time
 
@@ -52,11 +59,16 @@ def make_driver(*, kinds=("Cruiser",), weekdays=range(7), start="08:00", end="19
     h1, m1 = map(int, start.split(":"))
     h2, m2 = map(int, end.split(":"))
     for weekday in weekdays:
-        db.session.add(DriverAvailability(driver_id=user.id, weekday=weekday, start_time=time(h1, m1),
-                                          end_time=time(h2, m2)))
+        db.session.add(
+            DriverAvailability(
+                driver_id=user.id, weekday=weekday, start_time=time(h1, m1), end_time=time(h2, m2)
+            )
+        )
     for kind in kinds:
         db.session.add(DriverQualification(driver_id=user.id, rickshaw_kind=kind))
-    db.session.add(DriverProfile(driver_id=user.id, first_aid_valid_until=first_aid_until or date(2099, 1, 1)))
+    db.session.add(
+        DriverProfile(driver_id=user.id, first_aid_valid_until=first_aid_until or date(2099, 1, 1))
+    )
     db.session.flush()
     return user
 
@@ -65,8 +77,13 @@ def make_rider(manager=None, **overrides):
     from rikscha.rides.models import Rider
 
     n = next(_sequence)
-    values = {"name": f"Fahrgast {n}", "phone": f"0341 {n:05d}", "address": f"Parkstraße {n}, Leipzig",
-              "consent_method": "phone", "managers": []}
+    values = {
+        "name": f"Fahrgast {n}",
+        "phone": f"0341 {n:05d}",
+        "address": f"Parkstraße {n}, Leipzig",
+        "consent_method": "phone",
+        "managers": [],
+    }
     values.update(overrides)
     rider = Rider(**values)
     if manager is not None:
@@ -96,18 +113,34 @@ def make_ride(*, rider=None, start, duration=60, passengers=1, by=None, now=None
 
     rider = rider if rider is not None else make_rider()
     rider = db.session.merge(rider)
-    request = RideRequest(rider=rider, start=start, duration=duration, passengers=passengers,
-                          pickup=extra.pop("pickup", rider.address), **extra)
-    return book_ride(request, by=db.session.merge(by) if by else None, via="phone",
-                     now=now or (start - timedelta(days=2)), privileged=privileged)
+    request = RideRequest(
+        rider=rider,
+        start=start,
+        duration=duration,
+        passengers=passengers,
+        pickup=extra.pop("pickup", rider.address),
+        **extra,
+    )
+    return book_ride(
+        request,
+        by=db.session.merge(by) if by else None,
+        via="phone",
+        now=now or (start - timedelta(days=2)),
+        privileged=privileged,
+    )
 
 
 def make_station(**overrides):
     from rikscha.fleet.models import Station
 
     n = next(_sequence)
-    values = {"name": f"Station {n}", "address": f"Hofweg {n}", "is_charging": True, "is_service": True,
-              "chargers": 2}
+    values = {
+        "name": f"Station {n}",
+        "address": f"Hofweg {n}",
+        "is_charging": True,
+        "is_service": True,
+        "chargers": 2,
+    }
     values.update(overrides)
     station = Station(**values)
     db.session.add(station)

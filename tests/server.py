@@ -27,15 +27,26 @@ def free_port() -> int:
 
 
 def server_env(database_url: str, **extra: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "concurrency-test",
-           "RIKSCHA_ARGON2_TIME_COST": "1", "RIKSCHA_ARGON2_MEMORY_COST": "8192"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "concurrency-test",
+        "RIKSCHA_ARGON2_TIME_COST": "1",
+        "RIKSCHA_ARGON2_MEMORY_COST": "8192",
+    }
     env.update(extra)
     return env
 
 
 def flask_cli(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -48,9 +59,25 @@ def running_server(env: dict, workers: int = 4, timeout: float = 30.0):
     # A file, not a pipe: a full pipe would block the server once it has logged enough.
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
@@ -84,8 +111,14 @@ class Browserless:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
         )
 
-    def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None,
-                body: bytes | None = None) -> tuple[int, str]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: dict | None = None,
+        headers: dict | None = None,
+        body: bytes | None = None,
+    ) -> tuple[int, str]:
         if data is not None:
             body = urllib.parse.urlencode(data, doseq=True).encode()
             headers = {**(headers or {}), "Content-Type": "application/x-www-form-urlencoded"}

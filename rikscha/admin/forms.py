@@ -15,14 +15,20 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField(_l("Name, E-Mail oder Telefon"), validators=[Optional(), Length(max=100)], filters=[strip_filter])
+    q = SearchField(
+        _l("Name, E-Mail oder Telefon"), validators=[Optional(), Length(max=100)], filters=[strip_filter]
+    )
 
 
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     email = EmailField(
         _l("E-Mail-Adresse"),
-        validators=[NotBlank(), Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")), Length(max=254)],
+        validators=[
+            NotBlank(),
+            Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")),
+            Length(max=254),
+        ],
         filters=[strip_filter],
     )
     phone = TelField(_l("Telefon"), validators=[Optional(), Length(max=40)], filters=[strip_filter])
@@ -38,10 +44,16 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    entity = StringField(_l("Art des Eintrags"), validators=[Optional(), Length(max=40)], filters=[strip_filter],
-                         description=_l("z. B. ride, rider, user, rickshaw, defect, task"))
+    entity = StringField(
+        _l("Art des Eintrags"),
+        validators=[Optional(), Length(max=40)],
+        filters=[strip_filter],
+        description=_l("z. B. ride, rider, user, rickshaw, defect, task"),
+    )
     entity_id = IntegerField(_l("Nummer"), validators=[Optional(), NumberRange(min=1)])
-    actor = StringField(_l("Wer (Name oder E-Mail)"), validators=[Optional(), Length(max=100)], filters=[strip_filter])
+    actor = StringField(
+        _l("Wer (Name oder E-Mail)"), validators=[Optional(), Length(max=100)], filters=[strip_filter]
+    )
     start = DateField(_l("Von"), validators=[Optional()])
     end = DateField(_l("Bis"), validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

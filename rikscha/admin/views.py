@@ -29,9 +29,7 @@ def users():
     query = select(User).order_by(User.name)
     if search.validate() and search.q.data:
         pattern = f"%{search.q.data.lower()}%"
-        query = query.where(
-            or_(User.email.like(pattern), User.name.ilike(pattern), User.phone.like(pattern))
-        )
+        query = query.where(or_(User.email.like(pattern), User.name.ilike(pattern), User.phone.like(pattern)))
     people = db.session.scalars(query.limit(PAGE_SIZE)).all()
     return render_template("admin/users.html", search=search, people=people)
 
@@ -43,8 +41,12 @@ def user_new():
     if form.validate_on_submit():
         try:
             user, password = invite_user(
-                email=form.email.data, name=form.name.data, phone=form.phone.data or "",
-                roles=form.roles.data, active=form.active.data, actor=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                phone=form.phone.data or "",
+                roles=form.roles.data,
+                active=form.active.data,
+                actor=current_user,
             )
         except EmailTaken:
             form.email.errors.append(_("Diese E-Mail-Adresse ist schon vergeben."))
@@ -64,8 +66,13 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             update_user(
-                person, actor=current_user, name=form.name.data, email=form.email.data,
-                phone=form.phone.data or "", roles=form.roles.data, active=form.active.data,
+                person,
+                actor=current_user,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data or "",
+                roles=form.roles.data,
+                active=form.active.data,
             )
         except EmailTaken:
             form.email.errors.append(_("Diese E-Mail-Adresse ist schon vergeben."))
@@ -98,10 +105,15 @@ def audit():
     events, has_next = [], False
     if form.validate():
         events, has_next = audit_page(
-            entity=form.entity.data, entity_id=form.entity_id.data, actor=form.actor.data,
-            start=form.start.data, end=form.end.data, tz=ZoneInfo(current_app.config["RIKSCHA_TIMEZONE"]),
+            entity=form.entity.data,
+            entity_id=form.entity_id.data,
+            actor=form.actor.data,
+            start=form.start.data,
+            end=form.end.data,
+            tz=ZoneInfo(current_app.config["RIKSCHA_TIMEZONE"]),
             page=form.page.data or 1,
         )
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, events=events, has_next=has_next,
-                           page=form.page.data or 1, args=args)
+    return render_template(
+        "admin/audit.html", form=form, events=events, has_next=has_next, page=form.page.data or 1, args=args
+    )

@@ -77,8 +77,12 @@ def build_document() -> dict:
     for op in OPERATIONS:
         path = "/api/v1" + _PARAM.sub(r"{\2}", op.path)
         parameters = [
-            {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer" if conv == "int" else "string"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if conv == "int" else "string"},
+            }
             for conv, name in _PARAM.findall(op.path)
         ]
         parameters += [
@@ -88,16 +92,27 @@ def build_document() -> dict:
         responses = {
             str(status): {
                 "description": "OK",
-                "content": {"application/json": {"schema": _simple_schema(body) if isinstance(body, dict) else body}},
+                "content": {
+                    "application/json": {"schema": _simple_schema(body) if isinstance(body, dict) else body}
+                },
             }
             for status, body in (op.responses or {200: {}}).items()
         }
-        for status, text in ((400, "Bad request"), (401, "Not authenticated"), (403, "Forbidden"),
-                             (404, "Not found"), (409, "Conflict"), (422, "Invalid input")):
-            responses.setdefault(str(status), {
-                "description": text,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            })
+        for status, text in (
+            (400, "Bad request"),
+            (401, "Not authenticated"),
+            (403, "Forbidden"),
+            (404, "Not found"),
+            (409, "Conflict"),
+            (422, "Invalid input"),
+        ):
+            responses.setdefault(
+                str(status),
+                {
+                    "description": text,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            )
         operation = {
             "summary": op.summary,
             "tags": [op.tag],
@@ -116,8 +131,11 @@ def build_document() -> dict:
         paths.setdefault(path, {})[op.method] = operation
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Rikscha API", "version": "1.0.0",
-                 "description": "Rides, fleet and quarter services of a neighbourhood office."},
+        "info": {
+            "title": "Rikscha API",
+            "version": "1.0.0",
+            "description": "Rides, fleet and quarter services of a neighbourhood office.",
+        },
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {

@@ -18,16 +18,34 @@ def user_json(user) -> dict:
     return {"id": user.id, "email": user.email, "name": user.name, "roles": user.roles}
 
 
-@api_route("/me", "GET", summary="The calling user", tag="users",
-           responses={200: {"id": "integer", "email": "string", "name": "string", "roles": "array"}})
+@api_route(
+    "/me",
+    "GET",
+    summary="The calling user",
+    tag="users",
+    responses={200: {"id": "integer", "email": "string", "name": "string", "roles": "array"}},
+)
 def me():
     return jsonify(user_json(current_user))
 
 
-@api_route("/users", "POST", summary="Create a user (returns a temporary password)",
-           roles=(Role.COORDINATOR,), form=UserForm, tag="users",
-           responses={201: {"id": "integer", "email": "string", "name": "string", "roles": "array",
-                            "temporary_password": "string"}})
+@api_route(
+    "/users",
+    "POST",
+    summary="Create a user (returns a temporary password)",
+    roles=(Role.COORDINATOR,),
+    form=UserForm,
+    tag="users",
+    responses={
+        201: {
+            "id": "integer",
+            "email": "string",
+            "name": "string",
+            "roles": "array",
+            "temporary_password": "string",
+        }
+    },
+)
 def users_create():
     data = json_body()
     data.setdefault("active", True)
@@ -36,8 +54,12 @@ def users_create():
         return form_error_response(form)
     try:
         user, password = invite_user(
-            email=form.email.data, name=form.name.data, phone=form.phone.data or "",
-            roles=form.roles.data, active=form.active.data, actor=current_user,
+            email=form.email.data,
+            name=form.name.data,
+            phone=form.phone.data or "",
+            roles=form.roles.data,
+            active=form.active.data,
+            actor=current_user,
         )
     except EmailTaken:
         return error_response(409, "email_taken")

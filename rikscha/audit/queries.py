@@ -13,11 +13,23 @@ from rikscha.auth.models import User
 from rikscha.extensions import db
 
 
-def audit_page(*, entity: str | None, entity_id: int | None, actor: str | None, start: date | None,
-               end: date | None, tz: ZoneInfo, page: int, per_page: int = 100) -> tuple[list[AuditEvent], bool]:
+def audit_page(
+    *,
+    entity: str | None,
+    entity_id: int | None,
+    actor: str | None,
+    start: date | None,
+    end: date | None,
+    tz: ZoneInfo,
+    page: int,
+    per_page: int = 100,
+) -> tuple[list[AuditEvent], bool]:
     """One page of events, newest first, and whether there is a next page."""
-    query = select(AuditEvent).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.at.desc(),
-                                                                              AuditEvent.id.desc())
+    query = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
     if entity:
         query = query.where(AuditEvent.entity == entity)
     if entity_id:
@@ -25,7 +37,8 @@ def audit_page(*, entity: str | None, entity_id: int | None, actor: str | None, 
     if actor:
         pattern = f"%{actor.lower()}%"
         query = query.join(User, AuditEvent.actor_id == User.id).where(
-            or_(User.email.like(pattern), User.name.ilike(pattern)))
+            or_(User.email.like(pattern), User.name.ilike(pattern))
+        )
     if start:
         query = query.where(AuditEvent.at >= datetime.combine(start, time(), tzinfo=tz))
     if end:

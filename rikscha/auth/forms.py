@@ -49,7 +49,10 @@ class RegisterForm(FlaskForm):
     )
     password_repeat = PasswordField(
         _l("Passwort wiederholen"),
-        validators=[NotBlank(), EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein."))],
+        validators=[
+            NotBlank(),
+            EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein.")),
+        ],
     )
     consent = BooleanField(
         _l("Ich bin einverstanden, dass das Stadtteilbüro meine Angaben speichert, um Fahrten zu planen."),
@@ -66,7 +69,10 @@ class PasswordChangeForm(FlaskForm):
     )
     password_repeat = PasswordField(
         _l("Neues Passwort wiederholen"),
-        validators=[NotBlank(), EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein."))],
+        validators=[
+            NotBlank(),
+            EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein.")),
+        ],
     )
 
 

@@ -166,7 +166,10 @@ def update_user(user: User, *, actor: User, name: str, email: str, phone: str, r
     user.active = active
     db.session.flush()
     record_event(
-        actor, "update", "user", user.id,
+        actor,
+        "update",
+        "user",
+        user.id,
         f"roles {','.join(before[0])}->{','.join(user.roles)}; active {before[1]}->{active}",
     )
 
@@ -190,8 +193,13 @@ def invite_user(*, email: str, name: str, phone: str, roles, active: bool, actor
     """A user created by the office, with a temporary password to pass on (changed at first login)."""
     password = _readable_password()
     user = create_user(
-        email=email, name=name, phone=phone, roles=roles, password=password,
-        actor=actor, must_change_password=True,
+        email=email,
+        name=name,
+        phone=phone,
+        roles=roles,
+        password=password,
+        actor=actor,
+        must_change_password=True,
     )
     user.active = active
     return user, password
@@ -226,7 +234,9 @@ def user_for_token(plain: str) -> User | None:
     return db.session.scalar(
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_digest(plain), ApiToken.revoked_at.is_(None), User.active.is_(True))
+        .where(
+            ApiToken.token_hash == _token_digest(plain), ApiToken.revoked_at.is_(None), User.active.is_(True)
+        )
         .options(joinedload(User.role_rows))  # every API route checks them
     )
 

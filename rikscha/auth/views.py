@@ -187,7 +187,10 @@ def token_create():
         db.session.commit()
         # Shown once on the next page; only its hash is stored.
         session["new_token"] = plain
-        flash(_("Neuer Zugangsschlüssel erstellt. Kopieren Sie ihn jetzt – er wird nur einmal angezeigt."), "success")
+        flash(
+            _("Neuer Zugangsschlüssel erstellt. Kopieren Sie ihn jetzt – er wird nur einmal angezeigt."),
+            "success",
+        )
     else:
         flash(_("Bitte geben Sie an, wofür der Schlüssel ist."), "error")
     return redirect(url_for("auth.profile"))

@@ -36,7 +36,9 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def event_lines(ride, *, cancelled: bool = False, for_driver: bool = False, details: Iterable[str] = ()) -> list[str]:
+def event_lines(
+    ride, *, cancelled: bool = False, for_driver: bool = False, details: Iterable[str] = ()
+) -> list[str]:
     office = current_app.config["RIKSCHA_OFFICE_NAME"]
     summary = f"Rikscha: {ride.rider.name}" if for_driver else f"Rikscha-Fahrt {ride.rider.name}"
     description = [f"Abholung: {ride.pickup}", f"Ziel: {ride.destination or '-'}"]
@@ -61,10 +63,17 @@ def event_lines(ride, *, cancelled: bool = False, for_driver: bool = False, deta
     return lines
 
 
-def calendar(events: list[list[str]], *, name: str, method: str | None = None,
-             properties: Iterable[str] = ()) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_PRODID}", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_escape(name)}", *properties]
+def calendar(
+    events: list[list[str]], *, name: str, method: str | None = None, properties: Iterable[str] = ()
+) -> str:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_escape(name)}",
+        *properties,
+    ]
     if method:
         lines.append(f"METHOD:{method}")
     for event in events:
@@ -75,5 +84,6 @@ def calendar(events: list[list[str]], *, name: str, method: str | None = None,
 
 def ride_event(ride, *, cancelled: bool = False) -> str:
     """A one-event calendar for an e-mail attachment."""
-    return calendar([event_lines(ride, cancelled=cancelled)], name="Rikscha",
-                    method="CANCEL" if cancelled else "PUBLISH")
+    return calendar(
+        [event_lines(ride, cancelled=cancelled)], name="Rikscha", method="CANCEL" if cancelled else "PUBLISH"
+    )

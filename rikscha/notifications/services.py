@@ -47,8 +47,11 @@ def _body(ride, kind: str) -> str:
     ]
     if ride.needs_attention:
         lines += ["", _("Wir suchen noch eine Ersatz-Rikscha und melden uns bei Ihnen.")]
-    lines += ["", _("Fragen? Rufen Sie uns an: %(phone)s", phone=office_phone()),
-              current_app.config["RIKSCHA_OFFICE_NAME"]]
+    lines += [
+        "",
+        _("Fragen? Rufen Sie uns an: %(phone)s", phone=office_phone()),
+        current_app.config["RIKSCHA_OFFICE_NAME"],
+    ]
     return "\n".join(lines)
 
 
@@ -65,12 +68,35 @@ def notify_ride(ride, kind: str, *, now: datetime, due_at: datetime | None = Non
         subject, body = _subject(kind), _body(ride, kind)
     ics = ride_event(ride, cancelled=kind == "cancellation") if kind != "reminder" else None
     for email, name in _recipients(ride):
-        messages.append(OutboxMessage(kind=kind, channel="email", recipient=email, recipient_name=name,
-                                      subject=subject, body=body, ics=ics, ride_id=ride.id, rider_id=ride.rider_id,
-                                      created_at=now, due_at=due_at or now))
+        messages.append(
+            OutboxMessage(
+                kind=kind,
+                channel="email",
+                recipient=email,
+                recipient_name=name,
+                subject=subject,
+                body=body,
+                ics=ics,
+                ride_id=ride.id,
+                rider_id=ride.rider_id,
+                created_at=now,
+                due_at=due_at or now,
+            )
+        )
     if not messages and not (kind == "confirmation" and ride.booked_via == "phone"):
-        messages.append(OutboxMessage(kind=kind, channel="phone", recipient=ride.rider.phone or "",
-                                      recipient_name=ride.rider.name, subject=subject, body=body, ride_id=ride.id,
-                                      rider_id=ride.rider_id, created_at=now, due_at=due_at or now))
+        messages.append(
+            OutboxMessage(
+                kind=kind,
+                channel="phone",
+                recipient=ride.rider.phone or "",
+                recipient_name=ride.rider.name,
+                subject=subject,
+                body=body,
+                ride_id=ride.id,
+                rider_id=ride.rider_id,
+                created_at=now,
+                due_at=due_at or now,
+            )
+        )
     db.session.add_all(messages)
     return messages

@@ -149,7 +149,10 @@ class Task(db.Model):
     area: Mapped[Area] = relationship(lazy="joined", innerjoin=True)
     assignees: Mapped[list[User]] = relationship(secondary=task_assignees, lazy="selectin")
     checklist: Mapped[list[ChecklistItem]] = relationship(
-        back_populates="task", order_by="ChecklistItem.position", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="task",
+        order_by="ChecklistItem.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
     )
     worklogs: Mapped[list[WorkLog]] = relationship(
         back_populates="task", order_by="WorkLog.logged_at", cascade="all, delete-orphan"

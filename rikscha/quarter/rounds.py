@@ -233,7 +233,9 @@ def reschedule_round(round_: Round, *, today: date, horizon_days: int = HORIZON_
         )
         if not untouched:
             continue
-        record_event(None, "update" if task.occurrence in wanted else "delete", "task", task.id, f"round {round_.id}")
+        record_event(
+            None, "update" if task.occurrence in wanted else "delete", "task", task.id, f"round {round_.id}"
+        )
         if task.occurrence in wanted:
             _fill_from_round(task, round_)
         else:

@@ -15,16 +15,18 @@ from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.rides.models import DriverAbsence, DriverAvailability, DriverProfile, DriverQualification
 
-register_messages({
-    "not_a_driver": _l("Diese Person ist nicht als Fahrerin oder Fahrer eingetragen."),
-    "window_overlaps": _l("Dieses Zeitfenster überschneidet sich mit einem vorhandenen."),
-    "window_empty": _l("Das Ende muss nach dem Anfang liegen."),
-    "absence_empty": _l("Der letzte Tag darf nicht vor dem ersten liegen."),
-})
+register_messages(
+    {
+        "not_a_driver": _l("Diese Person ist nicht als Fahrerin oder Fahrer eingetragen."),
+        "window_overlaps": _l("Dieses Zeitfenster überschneidet sich mit einem vorhandenen."),
+        "window_empty": _l("Das Ende muss nach dem Anfang liegen."),
+        "absence_empty": _l("Der letzte Tag darf nicht vor dem ersten liegen."),
+    }
+)
 
 
 def drivers_query():
-    return (select(User).join(UserRole).where(UserRole.role == Role.DRIVER.value).order_by(User.name))
+    return select(User).join(UserRole).where(UserRole.role == Role.DRIVER.value).order_by(User.name)
 
 
 def require_driver(user_id: int) -> User:
@@ -37,14 +39,19 @@ def require_driver(user_id: int) -> User:
 
 
 def weekly_windows(driver: User) -> list[DriverAvailability]:
-    return list(db.session.scalars(
-        select(DriverAvailability).where(DriverAvailability.driver_id == driver.id)
-        .order_by(DriverAvailability.weekday, DriverAvailability.start_time)
-    ))
+    return list(
+        db.session.scalars(
+            select(DriverAvailability)
+            .where(DriverAvailability.driver_id == driver.id)
+            .order_by(DriverAvailability.weekday, DriverAvailability.start_time)
+        )
+    )
 
 
 def absences(driver: User, *, from_day: date | None = None) -> list[DriverAbsence]:
-    query = select(DriverAbsence).where(DriverAbsence.driver_id == driver.id).order_by(DriverAbsence.start_date)
+    query = (
+        select(DriverAbsence).where(DriverAbsence.driver_id == driver.id).order_by(DriverAbsence.start_date)
+    )
     if from_day is not None:
         query = query.where(DriverAbsence.end_date >= from_day)
     return list(db.session.scalars(query))
@@ -87,13 +94,18 @@ def remove_absence(absence: DriverAbsence, *, by) -> None:
 
 
 def qualifications(driver: User) -> list[DriverQualification]:
-    return list(db.session.scalars(
-        select(DriverQualification).where(DriverQualification.driver_id == driver.id)
-        .order_by(DriverQualification.rickshaw_kind)
-    ))
+    return list(
+        db.session.scalars(
+            select(DriverQualification)
+            .where(DriverQualification.driver_id == driver.id)
+            .order_by(DriverQualification.rickshaw_kind)
+        )
+    )
 
 
-def set_qualification(driver: User, *, rickshaw_kind: str, instructed_on: date | None, by) -> DriverQualification:
+def set_qualification(
+    driver: User, *, rickshaw_kind: str, instructed_on: date | None, by
+) -> DriverQualification:
     row = db.session.get(DriverQualification, (driver.id, rickshaw_kind))
     if row is None:
         row = DriverQualification(driver_id=driver.id, rickshaw_kind=rickshaw_kind)
@@ -105,8 +117,11 @@ def set_qualification(driver: User, *, rickshaw_kind: str, instructed_on: date |
 
 
 def remove_qualification(driver: User, rickshaw_kind: str, *, by) -> None:
-    db.session.execute(delete(DriverQualification).where(
-        DriverQualification.driver_id == driver.id, DriverQualification.rickshaw_kind == rickshaw_kind))
+    db.session.execute(
+        delete(DriverQualification).where(
+            DriverQualification.driver_id == driver.id, DriverQualification.rickshaw_kind == rickshaw_kind
+        )
+    )
     record_event(by, "delete", "driver_qualification", driver.id, f"kind={rickshaw_kind}")
 
 

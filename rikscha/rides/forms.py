@@ -48,23 +48,33 @@ def need_choices():
 class RiderForm(FlaskForm):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     phone = TelField(
-        _l("Telefon"), validators=[Optional(), Length(max=40)], filters=[strip_filter],
+        _l("Telefon"),
+        validators=[Optional(), Length(max=40)],
+        filters=[strip_filter],
         description=_l("Damit die Fahrerin oder der Fahrer und das Büro anrufen können."),
     )
     email = EmailField(
         _l("E-Mail-Adresse (freiwillig)"),
-        validators=[Optional(), Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")), Length(max=254)],
+        validators=[
+            Optional(),
+            Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")),
+            Length(max=254),
+        ],
         filters=[strip_filter],
         description=_l("Für Bestätigungen. Ohne E-Mail ruft das Büro bei Änderungen an."),
     )
     address = StringField(
-        _l("Abholadresse"), validators=[NotBlank(), Length(max=300)], filters=[strip_filter],
+        _l("Abholadresse"),
+        validators=[NotBlank(), Length(max=300)],
+        filters=[strip_filter],
         description=_l("Straße, Hausnummer, Ort – hier holen wir in der Regel ab."),
     )
     needs = MultiCheckboxField(_l("Was soll die Fahrerin oder der Fahrer wissen?"), choices=need_choices())
     needs_note = TextAreaField(
-        _l("Weitere Hinweise für die Fahrt (freiwillig)"), validators=[Optional(), Length(max=500)],
-        filters=[strip_filter], description=_l("Nur, was für die Fahrt wichtig ist. Keine Diagnosen."),
+        _l("Weitere Hinweise für die Fahrt (freiwillig)"),
+        validators=[Optional(), Length(max=500)],
+        filters=[strip_filter],
+        description=_l("Nur, was für die Fahrt wichtig ist. Keine Diagnosen."),
     )
     consent_method = RadioField(
         _l("Einverständnis zur Speicherung wurde gegeben"),
@@ -81,26 +91,36 @@ class BookingForm(FlaskForm):
     day = DateField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag."))])
     duration = SelectField(_l("Dauer"), coerce=int, validators=[NotBlank()])
     passengers = RadioField(
-        _l("Wie viele Personen fahren mit?"), coerce=int, default=1,
+        _l("Wie viele Personen fahren mit?"),
+        coerce=int,
+        default=1,
         choices=choices(((1, _l("1 Person")), (2, _l("2 Personen")))),
         validators=[NotBlank()],
     )
     start = StringField(_l("Uhrzeit"), validators=[NotBlank(_l("Bitte wählen Sie eine Uhrzeit."))])
     pickup = StringField(
-        _l("Abholadresse"), validators=[Optional(), Length(max=300)], filters=[strip_filter],
+        _l("Abholadresse"),
+        validators=[Optional(), Length(max=300)],
+        filters=[strip_filter],
         description=_l("Leer lassen für die gespeicherte Adresse."),
     )
     destination_place_id = SelectField(_l("Ziel aus der Liste"), coerce=str, validators=[Optional()])
     # No Optional() here: it would end the chain on an empty field before the inline
     # validate_destination_text runs, and "list or free text" would never be checked.
     destination_text = StringField(
-        _l("Oder ein anderes Ziel"), validators=[Length(max=300)], filters=[strip_filter],
+        _l("Oder ein anderes Ziel"),
+        validators=[Length(max=300)],
+        filters=[strip_filter],
     )
     needs = MultiCheckboxField(_l("Für diese Fahrt"), choices=need_choices())
-    needs_note = TextAreaField(_l("Hinweise für diese Fahrt"), validators=[Optional(), Length(max=500)],
-                               filters=[strip_filter])
-    notes = TextAreaField(_l("Nachricht an das Büro (freiwillig)"), validators=[Optional(), Length(max=500)],
-                          filters=[strip_filter])
+    needs_note = TextAreaField(
+        _l("Hinweise für diese Fahrt"), validators=[Optional(), Length(max=500)], filters=[strip_filter]
+    )
+    notes = TextAreaField(
+        _l("Nachricht an das Büro (freiwillig)"),
+        validators=[Optional(), Length(max=500)],
+        filters=[strip_filter],
+    )
 
     def __init__(self, *args, durations=(30, 60, 90, 120), places=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,8 +143,11 @@ class SlotQueryForm(FlaskForm):
     day = DateField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag."))])
     duration = SelectField(_l("Dauer"), coerce=int, validators=[NotBlank()])
     passengers = RadioField(
-        _l("Wie viele Personen fahren mit?"), coerce=int, default=1,
-        choices=choices(((1, _l("1 Person")), (2, _l("2 Personen")))), validators=[NotBlank()],
+        _l("Wie viele Personen fahren mit?"),
+        coerce=int,
+        default=1,
+        choices=choices(((1, _l("1 Person")), (2, _l("2 Personen")))),
+        validators=[NotBlank()],
     )
 
     def __init__(self, *args, durations=(30, 60, 90, 120), **kwargs):
@@ -139,14 +162,19 @@ class CancelForm(FlaskForm):
         default=CancelReason.RIDER.value,
         validators=[NotBlank(_l("Bitte wählen Sie einen Grund."))],
     )
-    note = StringField(_l("Bemerkung (freiwillig)"), validators=[Optional(), Length(max=300)], filters=[strip_filter])
+    note = StringField(
+        _l("Bemerkung (freiwillig)"), validators=[Optional(), Length(max=300)], filters=[strip_filter]
+    )
 
 
 class CompleteForm(FlaskForm):
     km = DecimalField(
-        _l("Gefahrene Kilometer"), places=1,
-        validators=[NotBlank(_l("Bitte geben Sie die Kilometer an.")),
-                    NumberRange(min=0, max=200, message=_l("Bitte eine Zahl von 0 bis 200."))],
+        _l("Gefahrene Kilometer"),
+        places=1,
+        validators=[
+            NotBlank(_l("Bitte geben Sie die Kilometer an.")),
+            NumberRange(min=0, max=200, message=_l("Bitte eine Zahl von 0 bis 200.")),
+        ],
     )
 
 
@@ -154,7 +182,9 @@ class RiderSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name oder Telefonnummer"), validators=[Optional(), Length(max=100)], filters=[strip_filter])
+    q = StringField(
+        _l("Name oder Telefonnummer"), validators=[Optional(), Length(max=100)], filters=[strip_filter]
+    )
 
 
 class RideFilterForm(FlaskForm):
@@ -163,7 +193,17 @@ class RideFilterForm(FlaskForm):
 
     start = DateField(_l("Von"), validators=[Optional()])
     end = DateField(_l("Bis"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[Optional()], choices=choices([
-        ("", _l("alle")), ("confirmed", _l("bestätigt")), ("requested", _l("angefragt")),
-        ("completed", _l("erledigt")), ("cancelled", _l("abgesagt")), ("no_show", _l("nicht erschienen")),
-    ]))
+    status = SelectField(
+        _l("Status"),
+        validators=[Optional()],
+        choices=choices(
+            [
+                ("", _l("alle")),
+                ("confirmed", _l("bestätigt")),
+                ("requested", _l("angefragt")),
+                ("completed", _l("erledigt")),
+                ("cancelled", _l("abgesagt")),
+                ("no_show", _l("nicht erschienen")),
+            ]
+        ),
+    )

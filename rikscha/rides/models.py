@@ -248,8 +248,10 @@ class DriverAvailability(db.Model):
     """A weekly recurring window in which a driver can drive (local time)."""
 
     __tablename__ = "driver_availability"
-    __table_args__ = (CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
-                      CheckConstraint("end_time > start_time", name="window_not_empty"))
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("end_time > start_time", name="window_not_empty"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     driver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -304,9 +304,21 @@ def _plan_rides(start: datetime, end: datetime) -> list[PlanRide]:
     need_columns = [getattr(Ride, f"need_{name}") for name in NEED_FIELDS]
     query = (
         select(
-            Ride.id, Ride.start_at, Ride.end_at, Ride.status, Ride.needs_attention, Ride.passengers,
-            Ride.pickup, func.coalesce(place.name, Ride.destination_text), Ride.needs_note,
-            Rider.name, Rider.phone, Ride.rickshaw_id, rickshaw.name, Ride.driver_id, driver.name,
+            Ride.id,
+            Ride.start_at,
+            Ride.end_at,
+            Ride.status,
+            Ride.needs_attention,
+            Ride.passengers,
+            Ride.pickup,
+            func.coalesce(place.name, Ride.destination_text),
+            Ride.needs_note,
+            Rider.name,
+            Rider.phone,
+            Ride.rickshaw_id,
+            rickshaw.name,
+            Ride.driver_id,
+            driver.name,
             *need_columns,
         )
         .join(Rider, Rider.id == Ride.rider_id)
@@ -363,7 +375,9 @@ def day_plan(day: date, rules: BookingRules, grouping: str = "rikscha") -> DayPl
     view.idle_drivers = [
         PlanDriver(id, name)
         for id, name in db.session.execute(
-            drivers_query().with_only_columns(User.id, User.name).where(User.active.is_(True), User.id.not_in(busy))
+            drivers_query()
+            .with_only_columns(User.id, User.name)
+            .where(User.active.is_(True), User.id.not_in(busy))
         )
     ]
     return view
@@ -384,7 +398,9 @@ def pending_calls(now: datetime) -> list[tuple[OutboxMessage, Ride | None]]:
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
     ride_ids = {m.ride_id for m in messages if m.ride_id is not None}
-    rides = {r.id: r for r in db.session.scalars(select(Ride).where(Ride.id.in_(ride_ids)))} if ride_ids else {}
+    rides = (
+        {r.id: r for r in db.session.scalars(select(Ride).where(Ride.id.in_(ride_ids)))} if ride_ids else {}
+    )
     return [(message, rides.get(message.ride_id)) for message in messages]
 
 

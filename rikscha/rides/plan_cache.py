@@ -95,7 +95,9 @@ def drop_trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
 
 
 def _bump(connection: Connection) -> None:
-    new_epoch = "md5(random()::text)" if connection.dialect.name == "postgresql" else "lower(hex(randomblob(8)))"
+    new_epoch = (
+        "md5(random()::text)" if connection.dialect.name == "postgresql" else "lower(hex(randomblob(8)))"
+    )
     conflict = " ON CONFLICT (id) DO NOTHING" if connection.dialect.name == "postgresql" else ""
     insert = "INSERT OR IGNORE" if connection.dialect.name != "postgresql" else "INSERT"
     connection.execute(

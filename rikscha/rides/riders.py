@@ -58,12 +58,25 @@ def _apply(rider: Rider, *, name, phone, email, address, needs, needs_note) -> N
         setattr(rider, f"need_{need}", need in needs)
 
 
-def create_rider(*, name: str, phone: str = "", email: str = "", address: str = "", needs=(),
-                 needs_note: str = "", consent_method: str, by, now: datetime) -> Rider:
+def create_rider(
+    *,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    needs=(),
+    needs_note: str = "",
+    consent_method: str,
+    by,
+    now: datetime,
+) -> Rider:
     """A new rider; a non-office user who creates one manages it. Consent is recorded as given."""
-    rider = Rider(consent_at=now, consent_method=ConsentMethod(consent_method).value,
-                  consent_by_id=by.id, managers=[])
-    _apply(rider, name=name, phone=phone, email=email, address=address, needs=set(needs), needs_note=needs_note)
+    rider = Rider(
+        consent_at=now, consent_method=ConsentMethod(consent_method).value, consent_by_id=by.id, managers=[]
+    )
+    _apply(
+        rider, name=name, phone=phone, email=email, address=address, needs=set(needs), needs_note=needs_note
+    )
     if not is_office(by):
         rider.managers.append(by)
     db.session.add(rider)
@@ -73,8 +86,11 @@ def create_rider(*, name: str, phone: str = "", email: str = "", address: str = 
     return rider
 
 
-def update_rider(rider: Rider, *, name: str, phone: str, email: str, address: str, needs, needs_note: str,
-                 by) -> None:
-    _apply(rider, name=name, phone=phone, email=email, address=address, needs=set(needs), needs_note=needs_note)
+def update_rider(
+    rider: Rider, *, name: str, phone: str, email: str, address: str, needs, needs_note: str, by
+) -> None:
+    _apply(
+        rider, name=name, phone=phone, email=email, address=address, needs=set(needs), needs_note=needs_note
+    )
     db.session.flush()
     record_event(by, "update", "rider", rider.id)

@@ -81,8 +81,9 @@ def local_day(moment: datetime, rules: BookingRules) -> date:
     return moment.astimezone(rules.tz).date()
 
 
-def _check_rules(start: datetime, duration: int, passengers: int, rules: BookingRules, now: datetime,
-                 privileged: bool) -> None:
+def _check_rules(
+    start: datetime, duration: int, passengers: int, rules: BookingRules, now: datetime, privileged: bool
+) -> None:
     try:
         check_bookable(start, duration, passengers, rules, now, privileged=privileged)
     except BookingRuleError as error:
@@ -90,8 +91,9 @@ def _check_rules(start: datetime, duration: int, passengers: int, rules: Booking
         raise RideRuleBroken(error.code, field=RULE_FIELDS.get(error.code), **details) from error
 
 
-def available_slots(day: date, duration: int, passengers: int, now: datetime, *,
-                    privileged: bool = False) -> list[tuple[datetime, datetime]]:
+def available_slots(
+    day: date, duration: int, passengers: int, now: datetime, *, privileged: bool = False
+) -> list[tuple[datetime, datetime]]:
     """Free (start, end) pairs on a local day for this duration and party size."""
     rules = rules_from(current_settings())
     today = local_day(now, rules)
@@ -103,8 +105,14 @@ def available_slots(day: date, duration: int, passengers: int, now: datetime, *,
         raise RideRuleBroken("invalid_duration", field="duration")
     if not 1 <= passengers <= rules.max_passengers:
         raise RideRuleBroken("invalid_passengers", field="passengers")
-    starts = bookable_among(listed_starts(day, rules, duration, passengers), rules, duration, passengers, now,
-                            privileged=privileged)
+    starts = bookable_among(
+        listed_starts(day, rules, duration, passengers),
+        rules,
+        duration,
+        passengers,
+        now,
+        privileged=privileged,
+    )
     return [(start, start + timedelta(minutes=duration)) for start in starts]
 
 
@@ -173,7 +181,9 @@ def book_ride(request: RideRequest, *, by, via: str, now: datetime, privileged: 
                 raise RideConflict(code, field="start") from error
             continue
         savepoint.commit()
-        record_event(by, "create", "ride", ride.id, f"via={via}; rickshaw={ride.rickshaw_id}; driver={ride.driver_id}")
+        record_event(
+            by, "create", "ride", ride.id, f"via={via}; rickshaw={ride.rickshaw_id}; driver={ride.driver_id}"
+        )
         notify_ride(ride, "confirmation", now=now)
         return ride
     raise RideConflict("slot_taken", field="start")  # pragma: no cover - loop always returns or raises
@@ -187,7 +197,9 @@ def can_cancel_online(ride: Ride, now: datetime) -> bool:
     return ride.active and now <= cancellation_deadline(ride)
 
 
-def cancel_ride(ride: Ride, *, by, reason: str, note: str = "", now: datetime, privileged: bool = False) -> None:
+def cancel_ride(
+    ride: Ride, *, by, reason: str, note: str = "", now: datetime, privileged: bool = False
+) -> None:
     if reason not in {r.value for r in CancelReason}:
         raise RideRuleBroken("invalid_reason", field="reason")
     if not ride.active:
@@ -204,12 +216,15 @@ def cancel_ride(ride: Ride, *, by, reason: str, note: str = "", now: datetime, p
     notify_ride(ride, "cancellation", now=now)
 
 
-def cancel_rides_between(start: datetime, end: datetime, *, by, reason: str, note: str, now: datetime) -> list[Ride]:
+def cancel_rides_between(
+    start: datetime, end: datetime, *, by, reason: str, note: str, now: datetime
+) -> list[Ride]:
     """Cancel every active ride starting in [start, end) – e.g. a storm warning ("weather")."""
     if end <= start:
         raise RideRuleBroken("invalid_window", field="end")
     rides = db.session.scalars(
-        select(Ride).where(Ride.status.in_(ACTIVE_STATUSES), Ride.start_at >= start, Ride.start_at < end)
+        select(Ride)
+        .where(Ride.status.in_(ACTIVE_STATUSES), Ride.start_at >= start, Ride.start_at < end)
         .order_by(Ride.start_at)
     ).all()
     for ride in rides:
@@ -269,16 +284,18 @@ def _move(ride: Ride, rickshaw_id: int, driver_id: int, *, by, now: datetime, ac
     notify_ride(ride, "change", now=now)
 
 
-def move_rides_off_rickshaw(rickshaw: Rickshaw, *, by, now: datetime,
-                            window: Interval | None = None) -> tuple[list[Ride], list[Ride]]:
+def move_rides_off_rickshaw(
+    rickshaw: Rickshaw, *, by, now: datetime, window: Interval | None = None
+) -> tuple[list[Ride], list[Ride]]:
     """After grounding (or in a maintenance block's `window`): move future rides to another
     eligible pair; flag the rest for the office. Returns (moved, flagged).
 
     The rickshaw must already be out of service (or blocked), so the plan does not offer it.
     """
     rules = rules_from(current_settings())
-    query = select(Ride).where(Ride.rickshaw_id == rickshaw.id, Ride.status.in_(ACTIVE_STATUSES),
-                               Ride.start_at > now)
+    query = select(Ride).where(
+        Ride.rickshaw_id == rickshaw.id, Ride.status.in_(ACTIVE_STATUSES), Ride.start_at > now
+    )
     if window is not None:
         query = query.where(Ride.blocked_from < window.end, Ride.blocked_until > window.start)
     rides = db.session.scalars(query.order_by(Ride.start_at)).all()
@@ -299,4 +316,3 @@ def move_rides_off_rickshaw(rickshaw: Rickshaw, *, by, now: datetime,
         _move(ride, choice[0].id, choice[1].id, by=by, now=now, action="move")
         moved.append(ride)
     return moved, flagged
-

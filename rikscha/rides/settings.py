@@ -37,7 +37,9 @@ def current_settings() -> BookingSettings:
 
 
 def _stored_or_default_settings() -> BookingSettings:
-    return db.session.scalar(select(BookingSettings).order_by(BookingSettings.id).limit(1)) or default_settings()
+    return (
+        db.session.scalar(select(BookingSettings).order_by(BookingSettings.id).limit(1)) or default_settings()
+    )
 
 
 def ensure_settings() -> BookingSettings:

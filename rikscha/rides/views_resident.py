@@ -49,7 +49,6 @@ RESIDENT_CANCEL_REASONS = (CancelReason.RIDER, CancelReason.ILLNESS, CancelReaso
 # --- helpers -----------------------------------------------------------------------------------
 
 
-
 def _my_rider_or_404(rider_id) -> Rider:
     if not isinstance(rider_id, int):
         abort(404)
@@ -171,7 +170,9 @@ def resident_home():
         .limit(PAST_RIDES_SHOWN)
         .options(*_MY_RIDES_LISTED)
     ).all()
-    has_riders = db.session.scalar(riders_query(current_user).with_only_columns(Rider.id).limit(1)) is not None
+    has_riders = (
+        db.session.scalar(riders_query(current_user).with_only_columns(Rider.id).limit(1)) is not None
+    )
     return render_template(
         "rides/resident/home.html",
         upcoming=upcoming,

@@ -215,7 +215,11 @@ def free_starts(
     the booking rules.
     """
     return bookable_among(
-        assignable_starts(plan, duration_minutes, passengers), plan.rules, duration_minutes, passengers, now,
+        assignable_starts(plan, duration_minutes, passengers),
+        plan.rules,
+        duration_minutes,
+        passengers,
+        now,
         privileged=privileged,
     )
 

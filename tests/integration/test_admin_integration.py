@@ -31,9 +31,16 @@ def test_list_and_search(client, make_user, login):
 
 def test_create_user_shows_temporary_password_that_works(app, client, make_user, login):
     login(make_user(roles=("coordinator",)))
-    response = client.post("/verwaltung/personen/neu", data={
-        "name": "Neue Fahrerin", "email": "Neu@Example.org", "phone": "", "roles": ["driver", "caretaker"], "active": "y",
-    })
+    response = client.post(
+        "/verwaltung/personen/neu",
+        data={
+            "name": "Neue Fahrerin",
+            "email": "Neu@Example.org",
+            "phone": "",
+            "roles": ["driver", "caretaker"],
+            "active": "y",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     password = re.search(r'<code id="temporary-password">([^<]+)</code>', page).group(1)
@@ -41,7 +48,9 @@ def test_create_user_shows_temporary_password_that_works(app, client, make_user,
         user = db.session.scalar(select(User).where(User.email == "neu@example.org"))
         assert user.roles == ["caretaker", "driver"]
         assert user.must_change_password
-        assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user.id))
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.entity == "user", AuditEvent.entity_id == user.id)
+        )
     other = app.test_client()
     assert other.post("/anmelden", data={"email": "neu@example.org", "password": password}).status_code == 302
 
@@ -53,9 +62,13 @@ def test_create_user_validation(client, make_user, login):
     assert "Bitte füllen Sie dieses Feld aus." in page
     assert "gültige E-Mail-Adresse" in page
     assert "mindestens eine Rolle" in page
-    response = client.post("/verwaltung/personen/neu", data={"name": "X", "email": "K@example.org", "roles": ["driver"]})
+    response = client.post(
+        "/verwaltung/personen/neu", data={"name": "X", "email": "K@example.org", "roles": ["driver"]}
+    )
     assert "schon vergeben" in response.get_data(as_text=True)
-    response = client.post("/verwaltung/personen/neu", data={"name": "X", "email": "x@example.org", "roles": ["king"]})
+    response = client.post(
+        "/verwaltung/personen/neu", data={"name": "X", "email": "x@example.org", "roles": ["king"]}
+    )
     assert "nur aus den angebotenen Möglichkeiten" in response.get_data(as_text=True)
 
 
@@ -66,9 +79,15 @@ def test_edit_roles_and_deactivate_ends_sessions(app, client, make_user, login):
     theirs.post("/anmelden", data={"email": person.email, "password": DEFAULT_PASSWORD})
     assert theirs.get("/bewohner").status_code == 200
     login(coordinator)
-    response = client.post(f"/verwaltung/personen/{person.id}", data={
-        "name": person.name, "email": person.email, "phone": "", "roles": ["driver"],
-    })
+    response = client.post(
+        f"/verwaltung/personen/{person.id}",
+        data={
+            "name": person.name,
+            "email": person.email,
+            "phone": "",
+            "roles": ["driver"],
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         stored = db.session.get(User, person.id)
@@ -83,9 +102,15 @@ def test_edit_roles_and_deactivate_ends_sessions(app, client, make_user, login):
 def test_coordinator_cannot_lock_themself_out(app, client, make_user, login):
     coordinator = make_user(roles=("coordinator",))
     login(coordinator)
-    response = client.post(f"/verwaltung/personen/{coordinator.id}", data={
-        "name": coordinator.name, "email": coordinator.email, "roles": ["resident"], "active": "y",
-    })
+    response = client.post(
+        f"/verwaltung/personen/{coordinator.id}",
+        data={
+            "name": coordinator.name,
+            "email": coordinator.email,
+            "roles": ["resident"],
+            "active": "y",
+        },
+    )
     assert "nicht selbst" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, coordinator.id).roles == ["coordinator"]

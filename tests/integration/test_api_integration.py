@@ -29,7 +29,12 @@ def test_me_with_a_token(app, client, make_user):
     user = make_user(roles=("driver", "caretaker"), name="Dora")
     response = client.get("/api/v1/me", headers=_bearer(_token(app, user)))
     assert response.status_code == 200
-    assert response.json == {"id": user.id, "email": user.email, "name": "Dora", "roles": ["caretaker", "driver"]}
+    assert response.json == {
+        "id": user.id,
+        "email": user.email,
+        "name": "Dora",
+        "roles": ["caretaker", "driver"],
+    }
 
 
 def test_missing_or_bad_token_is_401_json(client, make_user, login):
@@ -83,16 +88,28 @@ def test_deactivated_users_token_stops_working(app, client, make_user):
 
 def test_create_user_via_api(app, client, make_user):
     token = _token(app, make_user(roles=("coordinator",)))
-    response = client.post("/api/v1/users", headers=_bearer(token), json={
-        "email": "API@example.org", "name": "Per API", "roles": ["driver"],
-    })
+    response = client.post(
+        "/api/v1/users",
+        headers=_bearer(token),
+        json={
+            "email": "API@example.org",
+            "name": "Per API",
+            "roles": ["driver"],
+        },
+    )
     assert response.status_code == 201
     body = response.json
     assert body["email"] == "api@example.org" and body["roles"] == ["driver"]
     assert len(body["temporary_password"]) >= 12
-    again = client.post("/api/v1/users", headers=_bearer(token), json={
-        "email": "api@EXAMPLE.org", "name": "Nochmal", "roles": ["driver"],
-    })
+    again = client.post(
+        "/api/v1/users",
+        headers=_bearer(token),
+        json={
+            "email": "api@EXAMPLE.org",
+            "name": "Nochmal",
+            "roles": ["driver"],
+        },
+    )
     assert again.status_code == 409
     assert again.json["error"]["code"] == "email_taken"
 
@@ -104,8 +121,9 @@ def test_create_user_validation_errors(app, client, make_user):
     error = response.json["error"]
     assert error["code"] == "validation_failed"
     assert set(error["fields"]) == {"email", "name", "roles"}
-    response = client.post("/api/v1/users", headers=_bearer(token), data="not json",
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/users", headers=_bearer(token), data="not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_json"
     response = client.post("/api/v1/users", headers=_bearer(token), json=["a", "list"])
@@ -116,7 +134,9 @@ def test_create_user_validation_errors(app, client, make_user):
 
 def test_create_user_needs_coordinator(app, client, make_user):
     token = _token(app, make_user(roles=("driver",)))
-    response = client.post("/api/v1/users", headers=_bearer(token), json={"email": "a@b.de", "name": "A", "roles": ["driver"]})
+    response = client.post(
+        "/api/v1/users", headers=_bearer(token), json={"email": "a@b.de", "name": "A", "roles": ["driver"]}
+    )
     assert response.status_code == 403
     assert response.json["error"]["code"] == "forbidden"
 
@@ -139,4 +159,7 @@ def test_openapi_lists_every_api_route(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, f"{method} {path} missing from OpenAPI"
     create = document["paths"]["/api/v1/users"]["post"]
-    assert create["requestBody"]["content"]["application/json"]["schema"]["properties"]["roles"]["type"] == "array"
+    assert (
+        create["requestBody"]["content"]["application/json"]["schema"]["properties"]["roles"]["type"]
+        == "array"
+    )

@@ -10,8 +10,10 @@ pytestmark = pytest.mark.both_databases
 def test_audit_lists_and_filters_events(client, make_user, login):
     coordinator = make_user(roles=("coordinator",), name="Kora")
     login(coordinator)
-    client.post("/verwaltung/personen/neu", data={"name": "Neu", "email": "neu@example.org", "roles": ["driver"],
-                                                  "active": "y"})
+    client.post(
+        "/verwaltung/personen/neu",
+        data={"name": "Neu", "email": "neu@example.org", "roles": ["driver"], "active": "y"},
+    )
     page = client.get("/verwaltung/protokoll").get_data(as_text=True)
     assert "Kora" in page and "user" in page and "create" in page
     page = client.get("/verwaltung/protokoll?entity=ride").get_data(as_text=True)

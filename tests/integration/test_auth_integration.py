@@ -21,8 +21,12 @@ def _session_cookie(client) -> str | None:
 
 
 def test_login_lands_each_role_on_its_start_page(client, make_user):
-    for role, path in (("coordinator", "/koordination"), ("driver", "/fahrer"),
-                       ("caretaker", "/hausmeister"), ("resident", "/bewohner")):
+    for role, path in (
+        ("coordinator", "/koordination"),
+        ("driver", "/fahrer"),
+        ("caretaker", "/hausmeister"),
+        ("resident", "/bewohner"),
+    ):
         user = make_user(roles=(role,))
         response = client.post("/anmelden", data={"email": user.email.upper(), "password": DEFAULT_PASSWORD})
         assert response.status_code == 302
@@ -72,11 +76,14 @@ def test_logout_ends_the_session(client, make_user, login):
 def test_open_redirect_after_login_is_refused(client, make_user):
     user = make_user()
     response = client.post(
-        "/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD, "next": "https://evil.example/x"}
+        "/anmelden",
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "next": "https://evil.example/x"},
     )
     assert response.headers["Location"] == "/bewohner"
     client.post("/abmelden")
-    response = client.post("/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD, "next": "/profil"})
+    response = client.post(
+        "/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD, "next": "/profil"}
+    )
     assert response.headers["Location"] == "/profil"
 
 
@@ -91,10 +98,17 @@ def test_deactivated_user_cannot_log_in(app, client, make_user):
 
 
 def test_registration_creates_a_resident_with_consent(app, client):
-    response = client.post("/registrieren", data={
-        "name": "Erika Muster", "email": "Erika@Example.org", "phone": "0341 1234",
-        "password": "ein-sicheres-passwort", "password_repeat": "ein-sicheres-passwort", "consent": "y",
-    })
+    response = client.post(
+        "/registrieren",
+        data={
+            "name": "Erika Muster",
+            "email": "Erika@Example.org",
+            "phone": "0341 1234",
+            "password": "ein-sicheres-passwort",
+            "password_repeat": "ein-sicheres-passwort",
+            "consent": "y",
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/bewohner"
     with app.app_context():
@@ -106,19 +120,31 @@ def test_registration_creates_a_resident_with_consent(app, client):
 
 def test_registration_errors_are_shown_on_their_fields(app, client, make_user):
     existing = make_user(email="schon@example.org")
-    response = client.post("/registrieren", data={
-        "name": " ", "email": existing.email.upper(), "password": "kurz", "password_repeat": "anders",
-    })
+    response = client.post(
+        "/registrieren",
+        data={
+            "name": " ",
+            "email": existing.email.upper(),
+            "password": "kurz",
+            "password_repeat": "anders",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Bitte füllen Sie dieses Feld aus." in page
     assert "mindestens 10 Zeichen" in page
     assert "stimmen nicht überein" in page
     assert "Ohne Ihr Einverständnis" in page
-    response = client.post("/registrieren", data={
-        "name": "Zweite", "email": existing.email.upper(), "password": "ein-sicheres-passwort",
-        "password_repeat": "ein-sicheres-passwort", "consent": "y",
-    })
+    response = client.post(
+        "/registrieren",
+        data={
+            "name": "Zweite",
+            "email": existing.email.upper(),
+            "password": "ein-sicheres-passwort",
+            "password_repeat": "ein-sicheres-passwort",
+            "consent": "y",
+        },
+    )
     assert "schon ein Konto" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 1
@@ -129,21 +155,34 @@ def test_password_change_ends_other_sessions(app, make_user):
     first, second = app.test_client(), app.test_client()
     for c in (first, second):
         c.post("/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD})
-    response = first.post("/profil/passwort", data={
-        "current_password": DEFAULT_PASSWORD, "password": "ganz-neues-passwort", "password_repeat": "ganz-neues-passwort",
-    })
+    response = first.post(
+        "/profil/passwort",
+        data={
+            "current_password": DEFAULT_PASSWORD,
+            "password": "ganz-neues-passwort",
+            "password_repeat": "ganz-neues-passwort",
+        },
+    )
     assert response.status_code == 302
     assert first.get("/profil").status_code == 200
     assert second.get("/profil").status_code == 302  # the other session was logged out
     fresh = app.test_client()
-    assert fresh.post("/anmelden", data={"email": user.email, "password": "ganz-neues-passwort"}).status_code == 302
+    assert (
+        fresh.post("/anmelden", data={"email": user.email, "password": "ganz-neues-passwort"}).status_code
+        == 302
+    )
 
 
 def test_password_change_with_wrong_current_password(client, make_user, login):
     login(make_user())
-    response = client.post("/profil/passwort", data={
-        "current_password": "nicht-richtig", "password": "ganz-neues-passwort", "password_repeat": "ganz-neues-passwort",
-    })
+    response = client.post(
+        "/profil/passwort",
+        data={
+            "current_password": "nicht-richtig",
+            "password": "ganz-neues-passwort",
+            "password_repeat": "ganz-neues-passwort",
+        },
+    )
     assert response.status_code == 200
     assert "Das bisherige Passwort stimmt nicht." in response.get_data(as_text=True)
 
@@ -181,7 +220,9 @@ def test_five_failures_block_the_account_for_fifteen_minutes(app, client, make_u
         for failure in db.session.scalars(select(LoginFailure)):
             failure.at = utcnow() - timedelta(minutes=16)
         db.session.commit()
-    assert client.post("/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD}).status_code == 302
+    assert (
+        client.post("/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD}).status_code == 302
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count(LoginFailure.id))) == 0
 
@@ -192,7 +233,9 @@ def test_failure_limit_is_shared_between_server_processes(app, make_user, make_a
     other = make_app()
     first, second = app.test_client(), other.test_client()
     for attempt in range(5):
-        (first if attempt % 2 else second).post("/anmelden", data={"email": user.email, "password": "falsch-falsch"})
+        (first if attempt % 2 else second).post(
+            "/anmelden", data={"email": user.email, "password": "falsch-falsch"}
+        )
     response = first.post("/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD})
     assert "Zu viele Fehlversuche" in response.get_data(as_text=True)
     response = second.post("/anmelden", data={"email": user.email, "password": DEFAULT_PASSWORD})

@@ -13,7 +13,9 @@ from tests.conftest import TEST_CONFIG, CsrfClient
 
 def _counts(app) -> dict[str, int]:
     with app.app_context():
-        return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+        return {
+            t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables
+        }
 
 
 def test_backup_restore_round_trip(app, tmp_path):
@@ -25,7 +27,9 @@ def test_backup_restore_round_trip(app, tmp_path):
     def writer():
         with app.app_context():
             while not stop.is_set():
-                db.session.execute(text("INSERT INTO login_failures (email, at) VALUES ('x@y.de', '2026-01-01')"))
+                db.session.execute(
+                    text("INSERT INTO login_failures (email, at) VALUES ('x@y.de', '2026-01-01')")
+                )
                 db.session.commit()
 
     thread = threading.Thread(target=writer)
@@ -47,11 +51,14 @@ def test_backup_restore_round_trip(app, tmp_path):
     original = _counts(app)
     copy = _counts(restored)
     assert {k: v for k, v in copy.items() if k != "login_failures"} == {
-        k: v for k, v in original.items() if k != "login_failures"}
+        k: v for k, v in original.items() if k != "login_failures"
+    }
     assert copy["users"] >= 4
     restored.test_client_class = CsrfClient
     client = restored.test_client()
-    response = client.post("/anmelden", data={"email": "koordination@example.org", "password": "rikscha-demo"})
+    response = client.post(
+        "/anmelden", data={"email": "koordination@example.org", "password": "rikscha-demo"}
+    )
     assert response.status_code == 302  # the app starts on the restored file and the demo login works
     assert client.get("/koordination").status_code == 200
     with restored.app_context():

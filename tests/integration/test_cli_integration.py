@@ -13,20 +13,66 @@ def _run(app, *args):
 
 
 def test_users_create(app):
-    result = _run(app, "users", "create", "--email", "Neu@Example.org", "--name", "Neu", "--role", "driver",
-                  "--role", "caretaker", "--password", "ein-sicheres-passwort")
+    result = _run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "Neu@Example.org",
+        "--name",
+        "Neu",
+        "--role",
+        "driver",
+        "--role",
+        "caretaker",
+        "--password",
+        "ein-sicheres-passwort",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "neu@example.org"))
         assert user.roles == ["caretaker", "driver"]
-    again = _run(app, "users", "create", "--email", "neu@example.org", "--name", "X", "--role", "driver",
-                 "--password", "ein-sicheres-passwort")
+    again = _run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "neu@example.org",
+        "--name",
+        "X",
+        "--role",
+        "driver",
+        "--password",
+        "ein-sicheres-passwort",
+    )
     assert again.exit_code != 0 and "email_taken" in again.output
-    short = _run(app, "users", "create", "--email", "b@example.org", "--name", "X", "--role", "driver",
-                 "--password", "kurz")
+    short = _run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "b@example.org",
+        "--name",
+        "X",
+        "--role",
+        "driver",
+        "--password",
+        "kurz",
+    )
     assert short.exit_code != 0 and "weak_password" in short.output
-    bad_role = _run(app, "users", "create", "--email", "c@example.org", "--name", "X", "--role", "king",
-                    "--password", "ein-sicheres-passwort")
+    bad_role = _run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "c@example.org",
+        "--name",
+        "X",
+        "--role",
+        "king",
+        "--password",
+        "ein-sicheres-passwort",
+    )
     assert bad_role.exit_code != 0
 
 
@@ -45,16 +91,24 @@ def test_demo_is_idempotent_and_its_accounts_log_in(app, client):
     first = _run(app, "demo")
     assert first.exit_code == 0, first.output
     with app.app_context():
-        counts = {table.name: db.session.scalar(select(func.count()).select_from(table))
-                  for table in db.metadata.sorted_tables}
+        counts = {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
     assert _run(app, "demo").exit_code == 0
     with app.app_context():
-        again = {table.name: db.session.scalar(select(func.count()).select_from(table))
-                 for table in db.metadata.sorted_tables}
+        again = {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
     assert counts == again
     assert counts["users"] >= 4 and counts["rides"] >= 3
-    for email, path in (("koordination@example.org", "/koordination"), ("fahrer@example.org", "/fahrer"),
-                        ("hausmeister@example.org", "/hausmeister"), ("bewohner@example.org", "/bewohner")):
+    for email, path in (
+        ("koordination@example.org", "/koordination"),
+        ("fahrer@example.org", "/fahrer"),
+        ("hausmeister@example.org", "/hausmeister"),
+        ("bewohner@example.org", "/bewohner"),
+    ):
         response = client.post("/anmelden", data={"email": email, "password": "rikscha-demo"})
         assert response.headers["Location"] == path
         client.post("/abmelden")

@@ -33,8 +33,9 @@ def test_grounding_defect_grounds_moves_and_clearing_returns_to_service(ctx):
     make_driver()
     ride = make_ride(start=TEN)
     assert ride.rickshaw_id == broken.id
-    defect, moved, flagged = report_defect(broken, severity="grounding", description="Bremse schleift", photo=None,
-                                           by=None, now=NOW)
+    defect, moved, flagged = report_defect(
+        broken, severity="grounding", description="Bremse schleift", photo=None, by=None, now=NOW
+    )
     assert broken.status == "grounded"
     assert moved == [ride] and ride.rickshaw_id == spare.id and flagged == []
     minor, _, _ = report_defect(spare, severity="minor", description="Klingel", photo=None, by=None, now=NOW)
@@ -55,8 +56,14 @@ def test_maintenance_block_moves_rides_in_the_window_only(ctx):
     inside = make_ride(start=TEN)
     outside = make_ride(start=TEN + timedelta(days=1))
     assert inside.rickshaw_id == first.id == outside.rickshaw_id
-    _block, moved, flagged = plan_block(first, start=TEN - timedelta(hours=1), end=TEN + timedelta(hours=5),
-                                        reason="Inspektion", by=None, now=NOW)
+    _block, moved, flagged = plan_block(
+        first,
+        start=TEN - timedelta(hours=1),
+        end=TEN + timedelta(hours=5),
+        reason="Inspektion",
+        by=None,
+        now=NOW,
+    )
     assert moved == [inside] and inside.rickshaw_id != first.id
     assert outside.rickshaw_id == first.id
 
@@ -67,8 +74,14 @@ def test_odometer_never_goes_backwards_and_inspection_resets_service(ctx):
         log_maintenance(rickshaw, kind="repair", performed_at=NOW, odometer_km=1300, description="x", by=None)
     assert error.value.code == "odometer_backwards"
     assert fleet_overview(NOW.date())[0].service.state == "due"
-    log_maintenance(rickshaw, kind="inspection", performed_at=NOW, odometer_km=1410, description="Jahresinspektion",
-                    by=None)
+    log_maintenance(
+        rickshaw,
+        kind="inspection",
+        performed_at=NOW,
+        odometer_km=1410,
+        description="Jahresinspektion",
+        by=None,
+    )
     row = fleet_overview(NOW.date())[0]
     assert row.service.state == "ok" and row.service.km_left == 1500
 
@@ -77,17 +90,42 @@ def test_fleet_cards_show_what_fleet_overview_computes(ctx):
     """The overview page's one-query cards against the ORM version the API and dashboard use."""
     station = make_station()
     inspected = make_rickshaw(odometer_km=0, service_interval_km=1500, service_interval_days=365)
-    log_maintenance(inspected, kind="inspection", performed_at=NOW - timedelta(days=300), odometer_km=500,
-                    description="Inspektion", by=None)
-    log_maintenance(inspected, kind="inspection", performed_at=NOW - timedelta(days=20), odometer_km=1900,
-                    description="Inspektion", by=None)
-    log_maintenance(inspected, kind="repair", performed_at=NOW - timedelta(days=2), odometer_km=2000,
-                    description="Kette", by=None)
+    log_maintenance(
+        inspected,
+        kind="inspection",
+        performed_at=NOW - timedelta(days=300),
+        odometer_km=500,
+        description="Inspektion",
+        by=None,
+    )
+    log_maintenance(
+        inspected,
+        kind="inspection",
+        performed_at=NOW - timedelta(days=20),
+        odometer_km=1900,
+        description="Inspektion",
+        by=None,
+    )
+    log_maintenance(
+        inspected,
+        kind="repair",
+        performed_at=NOW - timedelta(days=2),
+        odometer_km=2000,
+        description="Kette",
+        by=None,
+    )
     charged = make_rickshaw(service_interval_days=30, in_service_since=(NOW - timedelta(days=40)).date())
     for days, soc in ((3, 80), (1, 95)):
         start = NOW - timedelta(days=days)
-        log_charging(charged, station=station, start=start, end=start + timedelta(hours=2), soc_before=20,
-                     soc_after=soc, by=None)
+        log_charging(
+            charged,
+            station=station,
+            start=start,
+            end=start + timedelta(hours=2),
+            soc_before=20,
+            soc_after=soc,
+            by=None,
+        )
     broken = make_rickshaw(service_interval_km=1000)
     report_defect(broken, severity="minor", description="Klingel", photo=None, by=None, now=NOW)
     cleared, _, _ = report_defect(broken, severity="minor", description="Licht", photo=None, by=None, now=NOW)
@@ -99,8 +137,11 @@ def test_fleet_cards_show_what_fleet_overview_computes(ctx):
     assert [card.id for card in cards] == [row.rickshaw.id for row in rows]
     for card, row in zip(cards, rows, strict=True):
         charge = row.last_charge
-        assert (card.name, card.status, card.odometer_km) == (row.rickshaw.name, row.rickshaw.status,
-                                                              row.rickshaw.odometer_km)
+        assert (card.name, card.status, card.odometer_km) == (
+            row.rickshaw.name,
+            row.rickshaw.status,
+            row.rickshaw.odometer_km,
+        )
         assert (card.service, card.open_defects) == (row.service, row.open_defects)
         assert (card.last_charged_at, card.last_charge_soc) == (
             (charge.end_at, charge.soc_after) if charge else (None, None)
@@ -119,20 +160,37 @@ def test_charging_rules(ctx):
     end = NOW + timedelta(hours=2)
     log_charging(rickshaw, station=station, start=NOW, end=end, soc_before=20, soc_after=90, by=None)
     for kwargs, code in (
-        ({"rickshaw": rickshaw, "start": NOW + timedelta(hours=1), "end": end + timedelta(hours=1)}, "rickshaw_overlap"),
+        (
+            {"rickshaw": rickshaw, "start": NOW + timedelta(hours=1), "end": end + timedelta(hours=1)},
+            "rickshaw_overlap",
+        ),
         ({"rickshaw": other, "start": end, "end": NOW}, "end_before_start"),
         ({"rickshaw": other, "soc_before": 80, "soc_after": 30}, "soc_decreased"),
         ({"rickshaw": other, "soc_after": 120}, "soc_range"),
     ):
-        values = {"station": station, "start": NOW, "end": end, "soc_before": 10, "soc_after": 80, "by": None,
-                  **kwargs}
+        values = {
+            "station": station,
+            "start": NOW,
+            "end": end,
+            "soc_before": 10,
+            "soc_after": 80,
+            "by": None,
+            **kwargs,
+        }
         with pytest.raises(DomainError) as error:
             log_charging(values.pop("rickshaw"), **values)
         assert error.value.code == code
     log_charging(other, station=station, start=NOW, end=end, soc_before=10, soc_after=80, by=None)
     with pytest.raises(DomainError) as error:
-        log_charging(third, station=station, start=NOW + timedelta(minutes=30), end=end, soc_before=10,
-                     soc_after=80, by=None)
+        log_charging(
+            third,
+            station=station,
+            start=NOW + timedelta(minutes=30),
+            end=end,
+            soc_before=10,
+            soc_after=80,
+            by=None,
+        )
     assert error.value.code == "station_full"
 
 

@@ -41,7 +41,8 @@ def world(app, monkeypatch):
 
 def free_times(client, token) -> list[str]:
     response = client.get(
-        f"/api/v1/availability?date={DAY}&duration=60&passengers=1", headers={"Authorization": f"Bearer {token}"}
+        f"/api/v1/availability?date={DAY}&duration=60&passengers=1",
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200, response.json
     return [slot["start"] for slot in response.json["slots"]]
@@ -92,11 +93,17 @@ def test_free_times_follow_writes_from_other_connections(app, client, world):
     with engine.begin() as connection:
         connection.execute(
             Ride.__table__.insert().values(
-                rider_id=world.rider, passengers=1, status="confirmed", pickup="Weg 1", destination_text="Park",
-                start_at=datetime(2026, 12, 2, 9, 0, tzinfo=UTC), end_at=datetime(2026, 12, 2, 10, 0, tzinfo=UTC),
+                rider_id=world.rider,
+                passengers=1,
+                status="confirmed",
+                pickup="Weg 1",
+                destination_text="Park",
+                start_at=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+                end_at=datetime(2026, 12, 2, 10, 0, tzinfo=UTC),
                 blocked_from=datetime(2026, 12, 2, 8, 45, tzinfo=UTC),
                 blocked_until=datetime(2026, 12, 2, 10, 15, tzinfo=UTC),
-                rickshaw_id=world.rickshaw, driver_id=world.driver,
+                rickshaw_id=world.rickshaw,
+                driver_id=world.driver,
             )
         )
     engine.dispose()

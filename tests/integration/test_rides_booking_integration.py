@@ -29,7 +29,9 @@ TEN = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # Wednesday 10:00 in Berlin
 
 
 def _request(rider, start=TEN, duration=60, passengers=1):
-    return RideRequest(rider=rider, start=start, duration=duration, passengers=passengers, pickup="Am Markt 1")
+    return RideRequest(
+        rider=rider, start=start, duration=duration, passengers=passengers, pickup="Am Markt 1"
+    )
 
 
 def test_booking_assigns_the_least_busy_driver_and_lowest_odometer(ctx):
@@ -106,7 +108,9 @@ def test_booking_rules(ctx, start, duration, passengers, now, code):
 def test_coordinator_may_book_inside_the_lead_time(ctx):
     make_rickshaw()
     make_driver()
-    ride = book_ride(_request(make_rider()), by=None, via="phone", now=TEN - timedelta(hours=3), privileged=True)
+    ride = book_ride(
+        _request(make_rider()), by=None, via="phone", now=TEN - timedelta(hours=3), privileged=True
+    )
     assert ride.id
 
 
@@ -131,7 +135,9 @@ def test_unqualified_absent_or_first_aid_expired_drivers_are_not_assigned(ctx):
     make_driver(kinds=("Cruiser",))
     make_driver(kinds=("Cargo",), first_aid_until=date(2026, 11, 30))
     absent = make_driver(kinds=("Cargo",))
-    db.session.add(DriverAbsence(driver_id=absent.id, start_date=date(2026, 12, 1), end_date=date(2026, 12, 3)))
+    db.session.add(
+        DriverAbsence(driver_id=absent.id, start_date=date(2026, 12, 1), end_date=date(2026, 12, 3))
+    )
     make_driver(kinds=("Cargo",), weekdays=(0, 1))  # not on Wednesdays
     with pytest.raises(RideConflict):
         book_ride(_request(make_rider()), by=None, via="online", now=NOW)
@@ -207,11 +213,20 @@ def test_notifications_are_queued_with_the_booking(ctx):
     ride = book_ride(_request(without, start=TEN + timedelta(hours=3)), by=None, via="online", now=NOW)
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(m.channel, m.recipient) for m in messages] == [
-        ("email", "oma@example.org"), ("email", "tochter@example.org"), ("phone", without.phone)]
+        ("email", "oma@example.org"),
+        ("email", "tochter@example.org"),
+        ("phone", without.phone),
+    ]
     assert "BEGIN:VCALENDAR" in messages[0].ics
     cancel_ride(ride, by=None, reason="weather", now=NOW)
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.kind == "cancellation", OutboxMessage.channel == "phone")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "cancellation", OutboxMessage.channel == "phone")
+        )
+        == 1
+    )
 
 
 def test_rider_search_matches_phone_numbers_however_they_are_typed(ctx):

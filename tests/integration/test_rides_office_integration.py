@@ -761,7 +761,16 @@ def test_calls_without_a_ride_stay_on_the_call_list(app):
 
     now = datetime(2026, 12, 1, tzinfo=UTC)
     with app.app_context():
-        db.session.add(OutboxMessage(kind="change", channel="phone", recipient="0341 1", subject="s", body="b",
-                                     due_at=now, created_at=now))
+        db.session.add(
+            OutboxMessage(
+                kind="change",
+                channel="phone",
+                recipient="0341 1",
+                subject="s",
+                body="b",
+                due_at=now,
+                created_at=now,
+            )
+        )
         db.session.flush()
         assert [(m.recipient, ride) for m, ride in pending_calls(now)] == [("0341 1", None)]

@@ -36,20 +36,35 @@ def test_production_cookie_is_secure(tmp_path, monkeypatch):
 
 
 def test_form_without_csrf_token_is_rejected_and_saves_nothing(app, client):
-    response = client.post("/registrieren", csrf=False, data={
-        "name": "Ohne Token", "email": "ohne@example.org", "password": "ein-sicheres-passwort",
-        "password_repeat": "ein-sicheres-passwort", "consent": "y",
-    })
+    response = client.post(
+        "/registrieren",
+        csrf=False,
+        data={
+            "name": "Ohne Token",
+            "email": "ohne@example.org",
+            "password": "ein-sicheres-passwort",
+            "password_repeat": "ein-sicheres-passwort",
+            "consent": "y",
+        },
+    )
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 0
 
 
 def test_expired_csrf_token_reshows_the_form_with_input(app, client):
-    response = client.post("/registrieren", data={
-        "csrf_token": "abgelaufen", "name": "Erika Muster", "email": "erika@example.org", "phone": "0341 99",
-        "password": "ein-sicheres-passwort", "password_repeat": "ein-sicheres-passwort", "consent": "y",
-    })
+    response = client.post(
+        "/registrieren",
+        data={
+            "csrf_token": "abgelaufen",
+            "name": "Erika Muster",
+            "email": "erika@example.org",
+            "phone": "0341 99",
+            "password": "ein-sicheres-passwort",
+            "password_repeat": "ein-sicheres-passwort",
+            "consent": "y",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Das Formular war zu lange geöffnet" in page
@@ -72,7 +87,9 @@ def test_unexpected_error_gives_german_500_and_rolls_back(app, make_user):
     def explode():
         from rikscha.auth.services import create_user
 
-        create_user(email="halb@example.org", name="Halb", password="ein-sicheres-passwort", roles=["resident"])
+        create_user(
+            email="halb@example.org", name="Halb", password="ein-sicheres-passwort", roles=["resident"]
+        )
         raise RuntimeError("boom")
 
     app.add_url_rule("/_explode", "explode", explode)
@@ -85,6 +102,10 @@ def test_unexpected_error_gives_german_500_and_rolls_back(app, make_user):
 
 
 def test_rate_limit_on_login_posts(app, client):
-    statuses = [client.post("/anmelden", data={"email": f"a{i}@b.de", "password": "x"}).status_code for i in range(32)]
+    statuses = [
+        client.post("/anmelden", data={"email": f"a{i}@b.de", "password": "x"}).status_code for i in range(32)
+    ]
     assert statuses[-1] == 429
-    assert "Zu viele Anfragen" in client.post("/anmelden", data={"email": "a@b.de", "password": "x"}).get_data(as_text=True)
+    assert "Zu viele Anfragen" in client.post(
+        "/anmelden", data={"email": "a@b.de", "password": "x"}
+    ).get_data(as_text=True)

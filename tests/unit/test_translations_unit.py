@@ -26,6 +26,8 @@ def test_every_message_has_an_english_translation():
         catalog = read_po(handle)
     translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
     missing = sorted(m for m in _source_messages() if not translated.get(m))
-    assert not missing, f"{len(missing)} strings lack an English translation (make translations-update): {missing[:15]}"
+    assert not missing, (
+        f"{len(missing)} strings lack an English translation (make translations-update): {missing[:15]}"
+    )
     fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
     assert not fuzzy, f"fuzzy translations need review: {fuzzy[:10]}"
