@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, session
+from flask import Flask, g, request, session
 
 from rikscha.config import ROOT, load_config
 
@@ -129,11 +129,12 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _remember_start():
         g.language_options = app.config["LANGUAGES"]
-        session.permanent = True
+        if request.blueprint != "api":  # the API knows bearer tokens only: no session, no cookie
+            session.permanent = True
 
     @app.before_request
     def _temporary_password_must_be_replaced():
-        from flask import redirect, request, url_for
+        from flask import redirect, url_for
         from flask_login import current_user
 
         allowed = {"auth.profile", "auth.password", "auth.logout", "auth.language", "static"}

@@ -29,6 +29,7 @@ def test_me_with_a_token(app, client, make_user):
     user = make_user(roles=("driver", "caretaker"), name="Dora")
     response = client.get("/api/v1/me", headers=_bearer(_token(app, user)))
     assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers  # bearer tokens only: the API keeps no session
     assert response.json == {
         "id": user.id,
         "email": user.email,
