@@ -34,9 +34,10 @@ def current_translations():
     30 µs), and long pages translate a thousand strings. Keyed on the locale object, because
     force_locale() (German e-mails, calendar feeds) swaps it in the middle of a request.
     """
-    if not g:  # no app context: Flask-Babel answers with the untranslated strings
+    try:
+        babel_context = g.get("_flask_babel")
+    except RuntimeError:  # no app context: Flask-Babel answers with the untranslated strings
         return get_translations()
-    babel_context = g.get("_flask_babel")
     locale = getattr(babel_context, "babel_locale", None)
     if locale is None:  # not resolved yet: Flask-Babel resolves and remembers it now
         return get_translations()

@@ -48,25 +48,34 @@ WATCHED_TABLES = (
 )
 PLANS_KEPT = 32  # days × versions per process; a plan of a busy day is a few hundred kB at most
 
-_SQLITE_BUMP = (
-    "INSERT OR IGNORE INTO planning_changes (id, epoch, version) VALUES (1, lower(hex(randomblob(8))), 0); "
-    "UPDATE planning_changes SET version = version + 1 WHERE id = 1;"
-)
-_POSTGRES_FUNCTION = """
-CREATE OR REPLACE FUNCTION rikscha_planning_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO planning_changes (id, epoch, version) VALUES (1, md5(random()::text), 0)
-        ON CONFLICT (id) DO NOTHING;
-    UPDATE planning_changes SET version = version + 1 WHERE id = 1;
-    RETURN NULL;
-END $$
-"""
+
+def _bump_statements(dialect: str) -> tuple[str, str]:
+    """Count one change; (re)create the row with a new epoch if it is missing (an emptied table)."""
+    if dialect == "postgresql":
+        create = (
+            "INSERT INTO planning_changes (id, epoch, version) VALUES (1, md5(random()::text), 0) "
+            "ON CONFLICT (id) DO NOTHING"
+        )
+    else:
+        create = (
+            "INSERT OR IGNORE INTO planning_changes (id, epoch, version) "
+            "VALUES (1, lower(hex(randomblob(8))), 0)"
+        )
+    return create, "UPDATE planning_changes SET version = version + 1 WHERE id = 1"
+
+
+def _postgres_function() -> str:
+    body = "; ".join(_bump_statements("postgresql"))
+    return (
+        "CREATE OR REPLACE FUNCTION rikscha_planning_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {body}; RETURN NULL; END $$"
+    )
 
 
 def trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
     """DDL for the counter's triggers on `tables` (used by the migration and by create_all)."""
     if dialect == "postgresql":
-        statements = [_POSTGRES_FUNCTION]
+        statements = [_postgres_function()]
         for table in tables:  # constraint triggers have no CREATE OR REPLACE
             statements += [
                 f"DROP TRIGGER IF EXISTS trg_planning_{table} ON {table}",
@@ -76,7 +85,7 @@ def trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
         return statements
     return [
         f"CREATE TRIGGER IF NOT EXISTS trg_planning_{table}_{operation.lower()} AFTER {operation} ON {table} "
-        f"BEGIN {_SQLITE_BUMP} END"
+        f"BEGIN {'; '.join(_bump_statements('sqlite'))}; END"
         for table in tables
         for operation in ("INSERT", "UPDATE", "DELETE")
     ]
@@ -94,36 +103,25 @@ def drop_trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
     ]
 
 
-def _bump(connection: Connection) -> None:
-    new_epoch = (
-        "md5(random()::text)" if connection.dialect.name == "postgresql" else "lower(hex(randomblob(8)))"
-    )
-    conflict = " ON CONFLICT (id) DO NOTHING" if connection.dialect.name == "postgresql" else ""
-    insert = "INSERT OR IGNORE" if connection.dialect.name != "postgresql" else "INSERT"
-    connection.execute(
-        text(f"{insert} INTO planning_changes (id, epoch, version) VALUES (1, {new_epoch}, 0){conflict}")
-    )
-    connection.execute(text("UPDATE planning_changes SET version = version + 1 WHERE id = 1"))
+def _set_triggers(connection: Connection, *, enabled: bool) -> None:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        state = "ENABLE" if enabled else "DISABLE"
+        for table in WATCHED_TABLES:
+            connection.execute(text(f"ALTER TABLE {table} {state} TRIGGER trg_planning_{table}"))
+        return
+    for statement in (trigger_statements if enabled else drop_trigger_statements)(dialect):
+        connection.execute(text(statement))
 
 
 @contextmanager
 def planning_triggers_paused(connection: Connection):
     """For bulk loads in one transaction (the benchmark's seed): one count instead of one per row."""
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        for table in WATCHED_TABLES:
-            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER trg_planning_{table}"))
-    else:
-        for statement in drop_trigger_statements(dialect):
-            connection.execute(text(statement))
+    _set_triggers(connection, enabled=False)
     yield
-    if dialect == "postgresql":
-        for table in WATCHED_TABLES:
-            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER trg_planning_{table}"))
-    else:
-        for statement in trigger_statements(dialect):
-            connection.execute(text(statement))
-    _bump(connection)
+    _set_triggers(connection, enabled=True)
+    for statement in _bump_statements(connection.dialect.name):
+        connection.execute(text(statement))
 
 
 @event.listens_for(db.metadata, "after_create")

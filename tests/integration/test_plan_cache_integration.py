@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 import rikscha.api.rides as rides_api
 from rikscha.extensions import db
 from rikscha.rides.models import Ride
-from rikscha.rides.plan_cache import planning_version
+from rikscha.rides.plan_cache import planning_triggers_paused, planning_version
 from tests.factories import make_driver, make_rickshaw, make_rider, make_token, make_user
 from tests.integration.test_migrations_integration import expected_planning_triggers, planning_triggers
 
@@ -131,3 +131,19 @@ def test_free_times_follow_the_apps_own_booking_and_settings(app, client, world)
     # The driver's only qualification is withdrawn: nobody can drive the rickshaw.
     other_worker(app, "DELETE FROM driver_qualifications WHERE driver_id = :id", id=world.driver)
     assert free_times(client, world.token) == []
+
+
+def test_a_paused_bulk_load_counts_once_and_the_triggers_come_back(app, world):
+    with app.app_context():
+        before = planning_version()
+        with db.engine.begin() as connection, planning_triggers_paused(connection):
+            for seats in (1, 2, 1):
+                connection.execute(
+                    text("UPDATE rickshaws SET seats = :s WHERE id = :id"), {"s": seats, "id": world.rickshaw}
+                )
+        db.session.rollback()
+        assert planning_version() == (before[0], before[1] + 1)
+        other_worker(app, "UPDATE rickshaws SET seats = 2 WHERE id = :id", id=world.rickshaw)
+        db.session.rollback()
+        assert planning_version() == (before[0], before[1] + 2)
+        assert planning_triggers(db.engine) == expected_planning_triggers(db.engine.dialect.name)
