@@ -233,6 +233,35 @@ def csv_text(report_sections: list[Section], period_label: str) -> str:
     return out.getvalue()
 
 
+def volunteer_csv_text(name: str, months) -> str:
+    """A volunteer statement's months as CSV: one line per month and a sum (the caller encodes it)."""
+    texts = NumberFormat(grouping=False)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [_("Name"), _("Monat"), _("Fahrten"), _("Stunden Fahrdienst"), _("Einsätze"), _("Stunden im Quartier"),
+         _("Stunden gesamt")]
+    )  # fmt: skip
+
+    def line(label, rides, ride_seconds, worklogs, work_minutes):
+        hours = (ride_seconds + work_minutes * 60) / 3600
+        writer.writerow(
+            [name, label, rides, texts(ride_seconds / 3600, "dec1"), worklogs, texts(work_minutes / 60, "dec1"),
+             texts(hours, "dec1")]
+        )  # fmt: skip
+
+    for m in months:
+        line(period_label(m.month), m.rides, m.ride_seconds, m.worklogs, m.work_minutes)
+    line(
+        _("Summe"),
+        sum(m.rides for m in months),
+        sum(m.ride_seconds for m in months),
+        sum(m.worklogs for m in months),
+        sum(m.work_minutes for m in months),
+    )
+    return out.getvalue()
+
+
 def period_label(period) -> str:
     """ "November 2026", "2. Quartal 2026", "2026" or "01.03.2026 – 15.04.2026" in the page's language."""
     if period.kind == "month":

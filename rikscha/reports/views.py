@@ -11,7 +11,7 @@ from rikscha.reports import bp
 from rikscha.reports.forms import PeriodForm, VolunteerForm
 from rikscha.reports.periods import last_complete_month
 from rikscha.reports.queries import build_report, volunteer_months, volunteers
-from rikscha.reports.tables import csv_text, period_label, sections
+from rikscha.reports.tables import csv_text, period_label, sections, volunteer_csv_text
 from rikscha.rides.settings import office_zone
 
 office_only = roles_required(Role.COORDINATOR)
@@ -59,18 +59,23 @@ def export_csv():
     )
 
 
+def _volunteer_request():
+    """The statement asked for in the query string: (form, person, period); person None if not (validly) asked."""
+    people = volunteers()
+    form = _bind(VolunteerForm, people=people)
+    if not request.args or not form.validate():
+        return form, None, None
+    return form, next(p for p in people if p.id == form.person.data), form.period()
+
+
 @bp.route("/ehrenamt")
 @office_only
 def volunteer():
-    people = volunteers()
-    form = _bind(VolunteerForm, people=people)
+    form, person, period = _volunteer_request()
     office = current_app.config["RIKSCHA_OFFICE_NAME"]
-    if not request.args:
-        return render_template("reports/volunteer.html", form=form, person=None, office=office)
-    if not form.validate():
-        return render_template("reports/volunteer.html", form=form, person=None, office=office), 422
-    period = form.period()
-    person = next(p for p in people if p.id == form.person.data)
+    if person is None:
+        status = 422 if request.args else 200
+        return render_template("reports/volunteer.html", form=form, person=None, office=office), status
     return render_template(
         "reports/volunteer.html",
         form=form,
@@ -79,4 +84,24 @@ def volunteer():
         label=period_label(period),
         months=volunteer_months(person.id, period, office_zone()),
         today=utcnow(),
+        query={name: value for name, value in form.data.items() if value not in (None, "")},
+    )
+
+
+@bp.route("/ehrenamt.csv")
+@office_only
+def volunteer_csv():
+    _form, person, period = _volunteer_request()
+    if person is None:
+        return Response(
+            _("Bitte wählen Sie eine Person und einen gültigen Zeitraum."), status=422, mimetype="text/plain"
+        )
+    months = volunteer_months(person.id, period, office_zone())
+    body = volunteer_csv_text(person.name, months).encode("utf-8-sig")
+    # The person's number, not the name, in the file name: names make poor (and telling) file names.
+    name = f"rikscha-ehrenamt-{person.id}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

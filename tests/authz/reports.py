@@ -4,4 +4,5 @@ EXPECTATIONS = {
     "reports.index": {"coordinator"},
     "reports.export_csv": {"coordinator"},
     "reports.volunteer": {"coordinator"},
+    "reports.volunteer_csv": {"coordinator"},
 }

@@ -403,6 +403,30 @@ def test_volunteer_statement_by_month(app, client, office, fixture):
     assert "insgesamt 3,0 Stunden" in custom.get_data(as_text=True)
 
 
+def test_volunteer_statement_as_csv(client, office, fixture):
+    query = f"person={fixture['anna']}&art=quarter&jahr=2026&quartal=4"
+    page = client.get(f"/berichte/ehrenamt?{query}").get_data(as_text=True)
+    assert 'href="/berichte/ehrenamt.csv?' in page and "quartal=4" in page.split("ehrenamt.csv?", 1)[1][:120]
+    response = client.get(f"/berichte/ehrenamt.csv?{query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="rikscha-ehrenamt-{fixture["anna"]}-2026-10-01-2026-12-31.csv"'
+    )
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "Name", "Monat", "Fahrten", "Stunden Fahrdienst", "Einsätze", "Stunden im Quartier", "Stunden gesamt"
+    ]  # fmt: skip
+    # The same figures as the page (see test_volunteer_statement_*): 1 + 4 + 1 hours.
+    assert [row[1] for row in rows[1:]] == ["Oktober 2026", "November 2026", "Dezember 2026", "Summe"]
+    assert all(row[0] == "Anna Fahrer" for row in rows[1:])
+    assert [row[6] for row in rows[1:]] == ["1,0", "4,0", "1,0", "6,0"]
+    assert rows[2][2:6] == ["3", "3,5", "1", "0,5"]  # November: 3 rides (3.5 h), 1 work log (30 min)
+    bad = client.get("/berichte/ehrenamt.csv?art=year&jahr=2026")
+    assert bad.status_code == 422 and "Person" in bad.get_data(as_text=True)
+
+
 def test_volunteer_form_validation(app, client, office, fixture, make_user):
     assert client.get("/berichte/ehrenamt").status_code == 200
     resident = make_user(roles=("resident",))
