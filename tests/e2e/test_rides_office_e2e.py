@@ -74,3 +74,11 @@ def test_coordinator_books_by_phone_for_a_new_rider(page: Page, live_server):
     expect(row).to_contain_text("Rosenweg 7")
     expect(row).to_contain_text("Hilfe beim Einsteigen")
     assert_no_axe_violations(page)
+
+    # The same ride in the plan per driver, one click away; the current view is marked.
+    page.get_by_role("link", name="Nach Fahrer:in").click()
+    expect(page.get_by_role("link", name="Nach Fahrer:in")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", name="Nach Fahrer:in")).to_be_visible()
+    row = page.locator("table.plan-table tr", has_text=name).first
+    expect(row).to_contain_text(chosen)
+    assert_no_axe_violations(page)
