@@ -39,7 +39,6 @@ from rikscha.fleet.fleet_forms import (
 from rikscha.fleet.models import BatteryPack, DefectReport, Rickshaw, RickshawStatus, Station
 from rikscha.fleet.services import (
     clear_defect,
-    fleet_overview,
     log_charging,
     log_maintenance,
     plan_block,
@@ -161,24 +160,7 @@ def fleet_number(value, digits: int = 2) -> str:
 
 @bp.app_context_processor
 def _fleet_template_helpers():
-    """`fleet_attention()` for the coordinator's start page (queries only when called)."""
-
-    def fleet_attention():
-        now = utcnow()
-        rows = fleet_overview(_today())
-        return {
-            "grounded": [row for row in rows if row.rickshaw.status == RickshawStatus.GROUNDED],
-            "service": [
-                row
-                for row in rows
-                if row.service.state != "ok" and row.rickshaw.status != RickshawStatus.RETIRED
-            ],
-            "flagged": queries.flagged_rides(now),
-            "moved": queries.recently_moved_rides(now),
-        }
-
     return {
-        "fleet_attention": fleet_attention,
         "fleet_status_labels": STATUS_LABELS,
         "service_state_labels": SERVICE_STATE_LABELS,
     }

@@ -37,7 +37,6 @@ from rikscha.quarter.services import (
     areas,
     can_see_task,
     change_status,
-    coordinator_overview,
     create_task,
     is_coordinator,
     list_tasks,
@@ -69,7 +68,6 @@ def _quarter_globals():
     return {
         "quarter_labels": labels,
         "quarter_my_tasks": lambda: my_tasks_context(current_user),
-        "quarter_overview": lambda: coordinator_overview(today=local_today()),
     }
 
 
