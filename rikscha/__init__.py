@@ -37,13 +37,14 @@ def register_config(app: Flask, overrides: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from rikscha.database import configure_engine
+    from rikscha.database import configure_engine, use_autocommit_for_reads
     from rikscha.extensions import babel, csrf, db, limiter, login_manager, migrate
     from rikscha.i18n import select_locale, select_timezone
 
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, ping_after_idle=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        use_autocommit_for_reads(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

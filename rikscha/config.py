@@ -25,6 +25,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     """SECRET_KEY from the environment; in development a generated one kept in instance/."""
     key = os.environ.get("SECRET_KEY")
@@ -55,9 +60,10 @@ def load_config(instance_path: Path) -> dict:
         "RIKSCHA_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # A server connection can die between requests (restart, failover); a local file cannot,
-        # and pinging it would cost every request a statement.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
+        # A server connection can die between requests (restart, failover): one that has been idle
+        # this long is pinged before use (rikscha.database). Pinging on every checkout
+        # (pool_pre_ping) would cost each request a round trip.
+        "DATABASE_PING_AFTER_IDLE_SECONDS": _env_float("RIKSCHA_DATABASE_PING_AFTER_IDLE", 2.0),
         "RIKSCHA_TIMEZONE": os.environ.get("RIKSCHA_TIMEZONE", "Europe/Berlin"),
         "RIKSCHA_OFFICE_NAME": os.environ.get("RIKSCHA_OFFICE_NAME", "Stadtteilbüro"),
         "RIKSCHA_OFFICE_PHONE": os.environ.get("RIKSCHA_OFFICE_PHONE", "0123 456789"),

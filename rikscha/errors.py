@@ -7,7 +7,8 @@ import logging
 from flask import current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from rikscha.api.errors import error_response
 from rikscha.extensions import db
@@ -23,8 +24,9 @@ _API_CODES = {
     413: "too_large",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
-_PAGES = {400, 401, 403, 404, 405, 413, 429, 500}
+_PAGES = {400, 401, 403, 404, 405, 413, 429, 500, 503}
 
 
 def _wants_json() -> bool:
@@ -67,6 +69,17 @@ def handle_csrf_error(error: CSRFError):
     return response
 
 
+def handle_database_error(error: DBAPIError):
+    """A lost server connection (restart, failover): the pool has dropped it, so try again."""
+    db.session.rollback()
+    if not error.connection_invalidated:
+        return handle_unexpected(error)
+    log.warning("Database connection lost on %s %s: %s", request.method, request.path, error.orig)
+    response = current_app.make_response(handle_http_error(ServiceUnavailable()))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     log.exception("Unhandled error on %s %s", request.method, request.path)
@@ -76,4 +89,5 @@ def handle_unexpected(error: Exception):
 def register_error_handlers(app) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -50,6 +50,8 @@ def pytest_generate_tests(metafunc):
         backends = ["sqlite"]
         if metafunc.definition.get_closest_marker("both_databases"):
             backends.append("postgresql")
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = ["postgresql"]
         metafunc.parametrize("db_backend", backends, indirect=True)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from rikscha.audit.models import AuditEvent
-from rikscha.database import utcnow
+from rikscha.database import exclusive_writes, utcnow
 from rikscha.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,8 @@ def record_view(
         "summary": summary[:500],
     }
     try:
-        with db.engine.begin() as connection:
+        # A deliberate write within a read-only request (rikscha.database.reads_only).
+        with exclusive_writes(), db.engine.begin() as connection:
             connection.execute(insert(AuditEvent.__table__).values(**values))
     except SQLAlchemyError:
         logger.exception("could not record %s of %s %s", action, entity, entity_id)
