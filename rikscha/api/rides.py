@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from rikscha.api.errors import form_error_response
 from rikscha.api.input import bind, json_body
@@ -32,6 +33,7 @@ from rikscha.api.schemas import (
     split_destination,
 )
 from rikscha.audit.services import record_view
+from rikscha.auth.models import User
 from rikscha.auth.roles import Role
 from rikscha.database import utcnow
 from rikscha.domain import Forbidden, NotFound
@@ -64,7 +66,9 @@ def _me():
 
 
 def _visible_rider(rider_id: int) -> Rider:
-    rider = db.session.get(Rider, rider_id) if rider_id <= MAX_ID else None
+    # Managers decide visibility and receive the messages; their roles are not needed.
+    managers = joinedload(Rider.managers).lazyload(User.role_rows)
+    rider = db.session.get(Rider, rider_id, options=[managers]) if rider_id <= MAX_ID else None
     if rider is None or not can_see_rider(current_user, rider):
         raise NotFound()
     return rider

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Connection
 
+from rikscha.database import reads_only, request_cached
 from rikscha.extensions import db
 from rikscha.rides.models import PlanningChanges
 from rikscha.scheduling import BookingRules, DayPlan, assignable_starts
@@ -165,14 +166,26 @@ def planning_version() -> tuple[str, int] | None:
     return None if row is None else (row.epoch, row.version)
 
 
+def version_for_request() -> tuple[str, int] | None:
+    """planning_version(), read once per read-only request (a writing request may change it)."""
+    if reads_only():
+        return request_cached("planning_version", planning_version)
+    return planning_version()
+
+
+def database_key() -> str:
+    """Which database cached data came from (a process may serve several, as tests do)."""
+    return db.engine.url.render_as_string(hide_password=True)
+
+
 def _listing_key(day: date) -> tuple | None:
-    version = planning_version()
+    version = version_for_request()
     if version is None:
         return None
     from rikscha.rides.settings import current_settings
 
     skip_overdue = bool(current_settings().block_overdue_rickshaws)
-    return (db.engine.url.render_as_string(hide_password=True), version, day, skip_overdue)
+    return (database_key(), version, day, skip_overdue)
 
 
 def _load_for_listing(day: date, rules: BookingRules) -> DayPlan:

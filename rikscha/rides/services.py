@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from rikscha.audit.services import record_event
+from rikscha.auth.models import User
 from rikscha.extensions import db
 from rikscha.fleet.models import Rickshaw
 from rikscha.notifications.services import notify_ride
@@ -126,6 +129,22 @@ def _overlap_code(error: DBAPIError) -> str | None:
     return None
 
 
+def _load_assigned(ride: Ride) -> None:
+    """The assigned rickshaw and driver in one query (the plan worked on plain rows).
+
+    Messages and answers name them; set as loaded (no change to write), ride.rickshaw and
+    ride.driver need no further queries, and the driver's roles are not loaded at all.
+    """
+    rickshaw, driver = db.session.execute(
+        select(Rickshaw, User)
+        .join(User, true())  # one row of each: both conditions name a primary key
+        .where(Rickshaw.id == ride.rickshaw_id, User.id == ride.driver_id)
+        .options(lazyload(User.role_rows))
+    ).one()
+    set_committed_value(ride, "rickshaw", rickshaw)
+    set_committed_value(ride, "driver", driver)
+
+
 def book_ride(request: RideRequest, *, by, via: str, now: datetime, privileged: bool = False) -> Ride:
     """Check the rules, pick the (rickshaw, driver) pair, insert the ride and queue the messages.
 
@@ -181,6 +200,7 @@ def book_ride(request: RideRequest, *, by, via: str, now: datetime, privileged: 
                 raise RideConflict(code, field="start") from error
             continue
         savepoint.commit()
+        _load_assigned(ride)
         record_event(
             by, "create", "ride", ride.id, f"via={via}; rickshaw={ride.rickshaw_id}; driver={ride.driver_id}"
         )

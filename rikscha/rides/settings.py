@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+import copy
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
-from rikscha.database import forget_request_cached, request_cached
+from rikscha.database import forget_request_cached, reads_only, request_cached
 from rikscha.extensions import db
 from rikscha.rides.models import BookingSettings
 from rikscha.scheduling import BookingRules
@@ -31,9 +33,61 @@ def default_settings() -> BookingSettings:
     )
 
 
-def current_settings() -> BookingSettings:
-    """The stored settings, or unsaved defaults (reading never writes); read once per request."""
-    return request_cached("booking_settings", _stored_or_default_settings)
+@dataclass(frozen=True)
+class SettingsSnapshot:
+    """The settings as read under one planning version, shared by a process's read-only requests.
+
+    Nobody may change what it holds (its lists and dicts too): writers use ensure_settings().
+    """
+
+    opening_hours: dict
+    closed_days: list
+    lead_time_hours: int
+    horizon_days: int
+    durations: list
+    buffer_minutes: int
+    cancel_cutoff_hours: int
+    office_phone: str
+    block_overdue_rickshaws: bool
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, settings: BookingSettings) -> SettingsSnapshot:
+        return cls(**{f.name: copy.deepcopy(getattr(settings, f.name)) for f in fields(cls)})
+
+
+# (database, planning version) -> snapshot. booking_settings is one of the tables whose every
+# change bumps the version (rikscha.rides.plan_cache), so a snapshot under the committed version
+# is what a fresh read would return; the version is read first, so it is never older.
+_snapshots: dict[tuple, SettingsSnapshot] = {}
+_SNAPSHOTS_KEPT = 8
+
+
+def current_settings() -> BookingSettings | SettingsSnapshot:
+    """The stored settings, or unsaved defaults (reading never writes); read once per request.
+
+    Read-only requests (every page) get a snapshot reused while no planning data changed, which
+    costs them one small query (the version) instead of loading the row.
+    """
+    return request_cached("booking_settings", _settings_for_request)
+
+
+def _settings_for_request() -> BookingSettings | SettingsSnapshot:
+    if not reads_only():
+        return _stored_or_default_settings()
+    from rikscha.rides.plan_cache import database_key, version_for_request
+
+    version = version_for_request()
+    if version is None:
+        return _stored_or_default_settings()
+    key = (database_key(), version)
+    snapshot = _snapshots.get(key)
+    if snapshot is None:
+        snapshot = SettingsSnapshot.of(_stored_or_default_settings())
+        if len(_snapshots) >= _SNAPSHOTS_KEPT:
+            _snapshots.clear()
+        _snapshots[key] = snapshot
+    return snapshot
 
 
 def _stored_or_default_settings() -> BookingSettings:

@@ -16,6 +16,7 @@ import rikscha.api.rides as rides_api
 from rikscha.extensions import db
 from rikscha.rides.models import Ride
 from rikscha.rides.plan_cache import planning_triggers_paused, planning_version
+from rikscha.rides.settings import current_settings, ensure_settings
 from tests.factories import make_driver, make_rickshaw, make_rider, make_token, make_user
 from tests.integration.test_migrations_integration import expected_planning_triggers, planning_triggers
 
@@ -131,6 +132,27 @@ def test_free_times_follow_the_apps_own_booking_and_settings(app, client, world)
     # The driver's only qualification is withdrawn: nobody can drive the rickshaw.
     other_worker(app, "DELETE FROM driver_qualifications WHERE driver_id = :id", id=world.driver)
     assert free_times(client, world.token) == []
+
+
+def footer_phone(client) -> str:
+    page = client.get("/anmelden").get_data(as_text=True)
+    return page.split('href="tel:', 1)[1].split('"', 1)[0]
+
+
+def test_pages_follow_settings_changed_elsewhere_and_here(app, client, world):
+    with app.app_context():
+        ensure_settings().office_phone = "0711 111"
+        db.session.commit()
+    assert footer_phone(client) == "0711111"
+    assert footer_phone(client) == "0711111"  # the same snapshot, reused
+    other_worker(app, "UPDATE booking_settings SET office_phone = '0711 222'")
+    assert footer_phone(client) == "0711222"
+    # A request that changes the settings reads them fresh and leaves the snapshot alone.
+    with app.test_request_context("/", method="POST"):
+        assert current_settings().office_phone == "0711 222"
+        ensure_settings().office_phone = "0711 333"
+        db.session.commit()
+    assert footer_phone(client) == "0711333"
 
 
 def test_a_paused_bulk_load_counts_once_and_the_triggers_come_back(app, world):
