@@ -66,18 +66,14 @@ def _import_models() -> None:
 
 
 def _register_user_loader(login_manager) -> None:
-    from sqlalchemy.orm import joinedload
-
-    from rikscha.auth.models import User
-    from rikscha.extensions import db
+    from rikscha.auth.services import user_with_roles
 
     @login_manager.user_loader
     def load_user(user_id: str):
         # The id carries the session version: changing the password ends other sessions.
         try:
             raw_id, version = user_id.split(":")
-            # Roles in the same query: every page checks them.
-            user = db.session.get(User, int(raw_id), options=[joinedload(User.role_rows)])
+            user = user_with_roles(int(raw_id))  # roles in the same query: every page checks them
         except (ValueError, TypeError):
             return None
         if user is None or not user.active or str(user.session_version) != version:

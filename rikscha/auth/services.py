@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from rikscha.audit.services import record_event
@@ -229,16 +229,25 @@ def create_token(user: User, label: str = "") -> tuple[ApiToken, str]:
     return token, plain
 
 
+# Built once: every API request runs it, and building a statement costs more than executing it.
+_TOKEN_OWNER = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    .options(joinedload(User.role_rows))  # every API route checks them
+)
+# The same for the session's user on every page (see rikscha.create_app's user loader).
+_USER_WITH_ROLES = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
+
+
 def user_for_token(plain: str) -> User | None:
     """The active owner of a valid, unrevoked token (GET requests stay read-only: no write here)."""
-    return db.session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == _token_digest(plain), ApiToken.revoked_at.is_(None), User.active.is_(True)
-        )
-        .options(joinedload(User.role_rows))  # every API route checks them
-    )
+    return db.session.execute(_TOKEN_OWNER, {"digest": _token_digest(plain)}).unique().scalar_one_or_none()
+
+
+def user_with_roles(user_id: int) -> User | None:
+    """A user and their roles in one query."""
+    return db.session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none()
 
 
 def revoke_token(token: ApiToken, *, actor: User, now: datetime) -> None:

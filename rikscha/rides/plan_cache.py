@@ -158,11 +158,14 @@ class _Plans:
 _plans = _Plans(PLANS_KEPT)
 
 
+_VERSION = select(PlanningChanges.epoch, PlanningChanges.version).where(PlanningChanges.id == 1)
+
+
 def planning_version() -> tuple[str, int] | None:
     """(epoch, version) of the committed planning data; None before the first write."""
-    row = db.session.execute(
-        select(PlanningChanges.epoch, PlanningChanges.version).where(PlanningChanges.id == 1)
-    ).first()
+    # Core on the session's connection: read on nearly every request, and the ORM layer would
+    # cost more than the query.
+    row = db.session.connection().execute(_VERSION).first()
     return None if row is None else (row.epoch, row.version)
 
 
