@@ -146,12 +146,13 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_templating(app: Flask) -> None:
     from rikscha.auth.roles import ROLE_LABELS
-    from rikscha.forms import ActionForm
+    from rikscha.forms import ActionForm, use_fast_html_params
     from rikscha.i18n import register_filters
     from rikscha.navigation import navigation_for
     from rikscha.rides.settings import office_phone
 
     register_filters(app)
+    use_fast_html_params()
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
