@@ -137,17 +137,26 @@ class _LocalDates:
     """The `date` and `datetime` filters' results, with the locale and time zone looked up once.
 
     Flask-Babel looks both up again on every call; with two dates on each of fifty cards that
-    costs more than the formatting. `date` takes dates only (the filter also converts datetimes).
+    costs more than the formatting. Cards repeat the same few days, so each (day, pattern) is
+    formatted by Babel once per page. `date` takes dates only (the filter also converts datetimes).
     """
 
     def __init__(self) -> None:
         self.locale, self.zone = get_locale(), get_timezone()
+        self._formatted: dict[tuple[date, str], str] = {}
 
     def date(self, value: date, fmt: str = "full") -> str:
-        return babel_dates.format_date(value, fmt, locale=self.locale)
+        key = (value, fmt)
+        if key not in self._formatted:
+            self._formatted[key] = babel_dates.format_date(value, fmt, locale=self.locale)
+        return self._formatted[key]
 
     def datetime(self, value: datetime, fmt: str) -> str:
-        return babel_dates.format_datetime(value, fmt, tzinfo=self.zone, locale=self.locale)
+        if not fmt.endswith("HH:mm"):
+            return babel_dates.format_datetime(value, fmt, tzinfo=self.zone, locale=self.locale)
+        # "d. MMMM, HH:mm": the day part through Babel (once per day), the clock time directly.
+        local = value.astimezone(self.zone)
+        return self.date(local.date(), fmt[: -len("HH:mm")]) + local.strftime("%H:%M")
 
 
 @bp.app_template_filter("fleet_number")
