@@ -43,7 +43,11 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine, ping_after_idle=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        configure_engine(
+            db.engine,
+            ping_after_idle=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"],
+            random_page_cost=app.config["DATABASE_RANDOM_PAGE_COST"],
+        )
         use_autocommit_for_reads(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -103,8 +103,9 @@ def forget_request_cached(key: str) -> None:
         request.environ.get(_REQUEST_CACHE, {}).pop(key, None)
 
 
-def configure_engine(engine: Engine, *, ping_after_idle: float) -> None:
-    """Per-engine settings: SQLite pragmas and explicit BEGIN handling; server liveness checks."""
+def configure_engine(engine: Engine, *, ping_after_idle: float, random_page_cost: float = 0) -> None:
+    """Per-engine settings: SQLite pragmas and explicit BEGIN handling; for a server, liveness
+    checks and planner settings."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _no_writes_in_read_requests(_conn, _cursor, statement, _params, _context, _many):
@@ -113,6 +114,8 @@ def configure_engine(engine: Engine, *, ping_after_idle: float) -> None:
 
     if engine.dialect.name != "sqlite":
         _ping_connections_after_idle(engine, ping_after_idle)
+        if random_page_cost and engine.dialect.name == "postgresql":
+            _set_on_connect(engine, f"SET random_page_cost = {float(random_page_cost)}")
         return
 
     @event.listens_for(engine, "connect")
@@ -131,6 +134,16 @@ def configure_engine(engine: Engine, *, ping_after_idle: float) -> None:
         if reads_only():
             return  # pysqlite runs each read on its own; rollback() without a transaction is a no-op
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+
+
+def _set_on_connect(engine: Engine, statement: str) -> None:
+    """Run a session setting once per new connection (pooled connections keep it)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(statement)
+        dbapi_connection.commit()  # a rollback would undo the setting
 
 
 def _ping_connections_after_idle(engine: Engine, idle_seconds: float) -> None:

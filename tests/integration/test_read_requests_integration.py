@@ -116,3 +116,15 @@ def test_a_page_on_a_lost_connection_asks_to_try_again_and_the_next_one_works(ma
     assert lost.headers["Retry-After"] == "1"
     assert "Bitte versuchen Sie es gleich noch einmal" in lost.get_data(as_text=True)
     assert client.get("/anmelden").status_code == 200
+
+
+@pytest.mark.postgresql_only
+def test_sessions_plan_for_cached_data_and_keep_it_across_requests(make_app):
+    server = make_app(DATABASE_RANDOM_PAGE_COST=1.1)
+    for method in ("GET", "POST", "GET"):  # a POST's rollback must not undo the session setting
+        with server.test_request_context("/", method=method):
+            assert db.session.scalar(text("SHOW random_page_cost")) == "1.1"
+            db.session.rollback()
+    untouched = make_app(DATABASE_RANDOM_PAGE_COST=0)
+    with untouched.app_context():
+        assert db.session.scalar(text("SHOW random_page_cost")) == "4"
