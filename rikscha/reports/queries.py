@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Float, Integer, and_, bindparam, case, cast, extract, func, select
+from sqlalchemy import Float, Integer, and_, bindparam, case, cast, extract, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -262,7 +262,13 @@ _OTHER_OUTCOMES = (
 _reached = select(Ride.rider_id).where(_COMPLETED_IN_PERIOD).distinct().subquery()
 _rode_before = (
     select(Ride.id)
-    .where(Ride.rider_id == _reached.c.rider_id, Ride.status == COMPLETED, Ride.start_at < bindparam("start"))
+    .where(
+        Ride.rider_id == _reached.c.rider_id,
+        # Written into the SQL, not bound: only then may the database use the partial index
+        # ix_rides_completed_rider_start (its condition must be visible when the plan is made).
+        Ride.status == literal(COMPLETED, literal_execute=True),
+        Ride.start_at < bindparam("start"),
+    )
     .exists()
 )
 _RIDERS = select(func.count(), func.count(case((~_rode_before, 1)))).select_from(_reached)
