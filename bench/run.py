@@ -117,17 +117,9 @@ def server_env(database_url: str) -> dict:
 
 
 def flask_cli(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
+    from tests.server import flask_cli as run_flask
+
+    return run_flask(env, *args, timeout=300)  # migrating a large database takes a while
 
 
 @contextmanager

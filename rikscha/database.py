@@ -109,7 +109,7 @@ def configure_engine(engine: Engine, *, ping_after_idle: float, random_page_cost
 
     @event.listens_for(engine, "before_cursor_execute")
     def _no_writes_in_read_requests(_conn, _cursor, statement, _params, _context, _many):
-        if reads_only() and not statement.lstrip().upper().startswith(_READ_STATEMENTS):
+        if reads_only() and not statement.lstrip()[:8].upper().startswith(_READ_STATEMENTS):
             raise WriteInReadRequest(f"{request.method} {request.path} tried: {statement[:60]}")
 
     if engine.dialect.name != "sqlite":

@@ -38,14 +38,14 @@ def server_env(database_url: str, **extra: str) -> dict:
     return env
 
 
-def flask_cli(env: dict, *args: str) -> str:
+def flask_cli(env: dict, *args: str, timeout: float = 120) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
