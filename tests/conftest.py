@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from rikscha import create_app
@@ -21,6 +22,11 @@ TEST_CONFIG = {
     "ARGON2_MEMORY_COST": 8,
     "RATELIMIT_STORAGE_URI": "memory://",
 }
+
+# Tests never fail on timing: no per-example deadline, and no "input generation is slow" check,
+# which a busy CI machine trips (seen: 2.9 s for one example while the other worker ran e2e).
+settings.register_profile("rikscha", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("rikscha")
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

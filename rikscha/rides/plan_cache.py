@@ -9,8 +9,9 @@ only while the version it was read under is still the committed one, so it is ne
 what a fresh read would return. The version is read before the plan's rows: a write committed in
 between makes the plan newer than its key, never older.
 
-Booking, reassigning and moving rides never use this: they plan from fresh rows under the day's
-lock, and the database constraints decide.
+Booking, reassigning and moving rides never use these plans: they plan from fresh rides under the
+day's lock, and the database constraints decide. What they do reuse is a day's roster (who may
+drive when, see `cached_roster`): it has a counter of its own, which rides do not bump.
 
 On PostgreSQL the triggers are deferred constraint triggers: the counter row is locked only
 while a transaction commits, after all its other work, so waiting for it cannot deadlock and
@@ -21,10 +22,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.engine import Connection
 
 from rikscha.database import reads_only, request_cached
@@ -49,47 +52,78 @@ WATCHED_TABLES = (
 )
 PLANS_KEPT = 32  # days × versions per process; a plan of a busy day is a few hundred kB at most
 
+T = TypeVar("T")
 
-def _bump_statements(dialect: str) -> tuple[str, str]:
+# The rows of planning_changes, each a counter of its own.
+PLANNING_COUNTER = 1  # any write to WATCHED_TABLES
+ROSTER_COUNTER = 2  # writes to who may drive when; bookings leave it alone
+ROSTER_TABLES = (
+    "driver_availability",
+    "driver_absences",
+    "driver_profiles",
+    "driver_qualifications",
+    "users",
+    "user_roles",
+)
+
+
+def counters_of(table: str, roster_tables=ROSTER_TABLES) -> tuple[int, ...]:
+    """The counters a write to `table` bumps, in ascending order (the order their rows are locked)."""
+    return (PLANNING_COUNTER, ROSTER_COUNTER) if table in roster_tables else (PLANNING_COUNTER,)
+
+
+def _bump_statements(dialect: str, counter: int | str) -> tuple[str, str]:
     """Count one change; (re)create the row with a new epoch if it is missing (an emptied table)."""
     if dialect == "postgresql":
         create = (
-            "INSERT INTO planning_changes (id, epoch, version) VALUES (1, md5(random()::text), 0) "
+            f"INSERT INTO planning_changes (id, epoch, version) VALUES ({counter}, md5(random()::text), 0) "
             "ON CONFLICT (id) DO NOTHING"
         )
     else:
         create = (
             "INSERT OR IGNORE INTO planning_changes (id, epoch, version) "
-            "VALUES (1, lower(hex(randomblob(8))), 0)"
+            f"VALUES ({counter}, lower(hex(randomblob(8))), 0)"
         )
-    return create, "UPDATE planning_changes SET version = version + 1 WHERE id = 1"
+    return create, f"UPDATE planning_changes SET version = version + 1 WHERE id = {counter}"
 
 
 def _postgres_function() -> str:
-    body = "; ".join(_bump_statements("postgresql"))
+    # The trigger's arguments name the counters; one row at a time, in the order given, so that
+    # two committing writers lock the rows in the same order.
+    body = "; ".join(_bump_statements("postgresql", "counter::integer"))
     return (
         "CREATE OR REPLACE FUNCTION rikscha_planning_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN {body}; RETURN NULL; END $$"
+        f"DECLARE counter text; BEGIN FOREACH counter IN ARRAY TG_ARGV LOOP {body}; END LOOP; "
+        "RETURN NULL; END $$"
     )
 
 
-def trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
-    """DDL for the counter's triggers on `tables` (used by the migration and by create_all)."""
+def trigger_statements(dialect: str, tables=WATCHED_TABLES, roster_tables=ROSTER_TABLES) -> list[str]:
+    """DDL for the counters' triggers on `tables` (used by the migrations and by create_all)."""
     if dialect == "postgresql":
         statements = [_postgres_function()]
         for table in tables:  # constraint triggers have no CREATE OR REPLACE
+            counters = ", ".join(f"'{counter}'" for counter in counters_of(table, roster_tables))
             statements += [
                 f"DROP TRIGGER IF EXISTS trg_planning_{table} ON {table}",
                 f"CREATE CONSTRAINT TRIGGER trg_planning_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rikscha_planning_changed()",
+                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rikscha_planning_changed({counters})",
             ]
         return statements
-    return [
-        f"CREATE TRIGGER IF NOT EXISTS trg_planning_{table}_{operation.lower()} AFTER {operation} ON {table} "
-        f"BEGIN {'; '.join(_bump_statements('sqlite'))}; END"
-        for table in tables
-        for operation in ("INSERT", "UPDATE", "DELETE")
-    ]
+    statements = []
+    for table in tables:
+        body = "; ".join(
+            statement
+            for counter in counters_of(table, roster_tables)
+            for statement in _bump_statements("sqlite", counter)
+        )
+        for operation in ("INSERT", "UPDATE", "DELETE"):
+            name = f"trg_planning_{table}_{operation.lower()}"
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name}",
+                f"CREATE TRIGGER {name} AFTER {operation} ON {table} BEGIN {body}; END",
+            ]
+    return statements
 
 
 def drop_trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
@@ -121,8 +155,9 @@ def planning_triggers_paused(connection: Connection):
     _set_triggers(connection, enabled=False)
     yield
     _set_triggers(connection, enabled=True)
-    for statement in _bump_statements(connection.dialect.name):
-        connection.execute(text(statement))
+    for counter in (PLANNING_COUNTER, ROSTER_COUNTER):
+        for statement in _bump_statements(connection.dialect.name, counter):
+            connection.execute(text(statement))
 
 
 @event.listens_for(db.metadata, "after_create")
@@ -132,22 +167,22 @@ def _create_triggers(_metadata, connection: Connection, **_kw) -> None:
         connection.execute(text(statement))
 
 
-class _Plans:
+class _Plans(Generic[T]):
     """A small least-recently-used map, safe for a threaded worker."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._plans: OrderedDict[tuple, _Listing] = OrderedDict()
+        self._plans: OrderedDict[tuple, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> _Listing | None:
+    def get(self, key: tuple) -> T | None:
         with self._lock:
             plan = self._plans.get(key)
             if plan is not None:
                 self._plans.move_to_end(key)
             return plan
 
-    def put(self, key: tuple, plan: _Listing) -> None:
+    def put(self, key: tuple, plan: T) -> None:
         with self._lock:
             self._plans[key] = plan
             self._plans.move_to_end(key)
@@ -155,17 +190,20 @@ class _Plans:
                 self._plans.popitem(last=False)
 
 
-_plans = _Plans(PLANS_KEPT)
+_plans: _Plans[_Listing] = _Plans(PLANS_KEPT)
+_rosters: _Plans = _Plans(PLANS_KEPT)
 
 
-_VERSION = select(PlanningChanges.epoch, PlanningChanges.version).where(PlanningChanges.id == 1)
+_VERSION = select(PlanningChanges.epoch, PlanningChanges.version).where(
+    PlanningChanges.id == bindparam("counter")
+)
 
 
-def planning_version() -> tuple[str, int] | None:
+def planning_version(counter: int = PLANNING_COUNTER) -> tuple[str, int] | None:
     """(epoch, version) of the committed planning data; None before the first write."""
     # Core on the session's connection: read on nearly every request, and the ORM layer would
     # cost more than the query.
-    row = db.session.connection().execute(_VERSION).first()
+    row = db.session.connection().execute(_VERSION, {"counter": counter}).first()
     return None if row is None else (row.epoch, row.version)
 
 
@@ -179,6 +217,24 @@ def version_for_request() -> tuple[str, int] | None:
 def database_key() -> str:
     """Which database cached data came from (a process may serve several, as tests do)."""
     return db.engine.url.render_as_string(hide_password=True)
+
+
+def cached_roster(day: date, zone: str, load: Callable[[], T]) -> T:
+    """`load()`: the drivers who may drive on `day` and when, reused while the roster counter stands.
+
+    Bookings use it too, inside their transaction: the counter is read fresh each time, so the
+    roster is never older than a fresh read would be, and it changes rarely (a driver's hours,
+    absence, qualification or account), while every booking bumps the planning counter.
+    """
+    version = planning_version(ROSTER_COUNTER)
+    if version is None:
+        return load()
+    key = (database_key(), version, day, zone)
+    roster = _rosters.get(key)
+    if roster is None:
+        roster = load()
+        _rosters.put(key, roster)
+    return roster
 
 
 def _listing_key(day: date) -> tuple | None:

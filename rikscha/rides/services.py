@@ -26,14 +26,16 @@ from rikscha.rides.models import (
     RideStatus,
 )
 from rikscha.rides.plan_cache import listed_starts
-from rikscha.rides.planning import load_day_plan, rider_rides_overlapping
+from rikscha.rides.planning import load_day_plan, load_period_plan, rider_rides_overlapping
 from rikscha.rides.settings import current_settings, rules_from
 from rikscha.scheduling import (
     BookingRuleError,
     BookingRules,
+    DayPlan,
     Interval,
     NoAssignment,
     assign,
+    blocked_period,
     bookable_among,
     check_bookable,
     eligible_pairs,
@@ -51,8 +53,8 @@ _DAY_LOCK_SPACE = 0x52696B73
 _DEADLOCK = "40P01"
 
 
-def _locked_day_plan(day: date, rules: BookingRules, **kwargs):
-    """load_day_plan, after taking the day's planning lock on PostgreSQL (held until commit).
+def _lock_day(day: date) -> None:
+    """Take the day's planning lock on PostgreSQL (held until commit).
 
     Two simultaneous inserts checked by the two exclusion constraints (rickshaw, driver) can wait
     for each other, which PostgreSQL ends with "deadlock detected". One planner per day at a time
@@ -61,6 +63,10 @@ def _locked_day_plan(day: date, rules: BookingRules, **kwargs):
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(_DAY_LOCK_SPACE, day.toordinal())))
+
+
+def _locked_day_plan(day: date, rules: BookingRules, **kwargs) -> DayPlan:
+    _lock_day(day)
     return load_day_plan(day, rules, **kwargs)
 
 
@@ -163,7 +169,9 @@ def book_ride(request: RideRequest, *, by, via: str, now: datetime, privileged: 
     for attempt in range(_BOOKING_ATTEMPTS):
         if rider_rides_overlapping(rider.id, request.start, end):
             raise RideConflict("rider_busy", field="start")
-        plan = _locked_day_plan(local_day(request.start, rules), rules)
+        day = local_day(request.start, rules)
+        _lock_day(day)
+        plan = load_period_plan(day, rules, blocked_period(request.start, request.duration, rules))
         try:
             chosen = assign(plan, request.start, request.duration, request.passengers)
         except NoAssignment as error:

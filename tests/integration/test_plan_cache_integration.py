@@ -15,10 +15,11 @@ from sqlalchemy import create_engine, text
 import rikscha.api.rides as rides_api
 from rikscha.extensions import db
 from rikscha.rides.models import Ride
-from rikscha.rides.plan_cache import planning_triggers_paused, planning_version
+from rikscha.rides.plan_cache import ROSTER_COUNTER, planning_triggers_paused, planning_version
 from rikscha.rides.settings import current_settings, ensure_settings
 from tests.factories import make_driver, make_rickshaw, make_rider, make_token, make_user
 from tests.integration.test_migrations_integration import expected_planning_triggers, planning_triggers
+from tests.integration.test_query_counts_integration import recorded
 
 pytestmark = pytest.mark.both_databases
 
@@ -69,6 +70,46 @@ def test_a_write_bumps_the_version_once_committed(app, world):
         db.session.rollback()  # a new transaction sees the other connection's commit
         after = planning_version()
     assert after[0] == before[0] and after[1] > before[1]
+
+
+def test_rides_leave_the_roster_counter_alone_and_a_driver_change_bumps_both(app, world):
+    def versions():
+        db.session.rollback()  # a new transaction sees the other connection's commit
+        return planning_version(), planning_version(ROSTER_COUNTER)
+
+    with app.app_context():
+        plans, roster = versions()
+        other_worker(app, "UPDATE rickshaws SET seats = 1 WHERE id = :id", id=world.rickshaw)
+        after_rickshaw = versions()
+        assert after_rickshaw[0][1] == plans[1] + 1 and after_rickshaw[1] == roster
+        other_worker(app, "UPDATE driver_profiles SET first_aid_valid_until = '2030-01-01'")
+        after_driver = versions()
+        assert after_driver[0][1] == plans[1] + 2 and after_driver[1][1] == roster[1] + 1
+
+
+def book_at(client, world, start: str):
+    return client.post(
+        "/api/v1/rides",
+        json={
+            "rider_id": world.rider,
+            "start": start,
+            "duration": 30,
+            "passengers": 1,
+            "destination": "Park",
+        },
+        headers={"Authorization": f"Bearer {world.token}"},
+    )
+
+
+def test_bookings_reuse_the_roster_until_a_driver_changes(app, client, world):
+    assert book_at(client, world, TEN).status_code == 201
+    with recorded(app) as statements:
+        assert book_at(client, world, "2026-12-02T11:00:00+01:00").status_code == 201
+    assert statements and not [s for s in statements if "FROM driver_availability" in s]
+    # Another worker takes away the driver's hours: the next booking must see it.
+    other_worker(app, "DELETE FROM driver_availability WHERE driver_id = :id", id=world.driver)
+    response = book_at(client, world, "2026-12-02T12:00:00+01:00")
+    assert response.status_code == 409 and response.json["error"]["code"] == "slot_taken", response.json
 
 
 def test_a_write_rolled_back_changes_nothing(app, world):
