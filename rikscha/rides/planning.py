@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from rikscha.auth.models import User, UserRole
 from rikscha.auth.roles import Role
 from rikscha.extensions import db
-from rikscha.fleet.models import Rickshaw, RickshawBlock, RickshawStatus
 from rikscha.rides.models import (
-    ACTIVE_STATUSES,
     DriverAbsence,
     DriverAvailability,
     DriverProfile,
     DriverQualification,
-    Ride,
 )
 from rikscha.rides.plan_cache import cached_roster
+from rikscha.rides.plan_queries import (
+    active_rides_between,
+    driver_minutes_between,
+    rickshaw_blocks_between,
+    rickshaw_minutes_between,
+    rickshaws_in_service,
+)
 from rikscha.scheduling import (
     BookingRules,
     DayPlan,
@@ -33,82 +37,13 @@ from rikscha.scheduling import (
     local_day_bounds,
 )
 
-# No ride with its buffers spans this much (durations ≤ 3 h, buffer ≤ 2 h by the settings' checks):
-# bounding start_at lets the database use ix_rides_start_at instead of reading every ride ever booked.
-MAX_RIDE_SPAN = timedelta(days=1)
-
-
-def _active_rides_between(start: datetime, end: datetime, exclude_ride_id: int | None, day: Interval):
-    """Blocked periods of the active rides touching [start, end), with their riding minutes on `day`.
-
-    The minutes come from the database, so only two datetimes per ride are converted in Python
-    (on SQLite each is parsed from text).
-    """
-    on_day = and_(Ride.start_at >= day.start, Ride.start_at < day.end)
-    query = select(
-        Ride.rickshaw_id,
-        Ride.driver_id,
-        Ride.blocked_from,
-        Ride.blocked_until,
-        case((on_day, _minutes(Ride.start_at, Ride.end_at)), else_=0),
-    ).where(
-        Ride.status.in_(ACTIVE_STATUSES),
-        Ride.blocked_until > start,
-        Ride.blocked_from < end,
-        Ride.start_at > start - MAX_RIDE_SPAN,
-        Ride.start_at < end + MAX_RIDE_SPAN,
-    )
-    if exclude_ride_id is not None:
-        query = query.where(Ride.id != exclude_ride_id)
-    return db.session.execute(query).all()
-
-
-def _minutes(start, end):
-    """SQL for the whole minutes between two UTC datetime columns."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 60
-    return (func.julianday(end) - func.julianday(start)) * 1440
-
 
 def _week_minutes(day: date, rules: BookingRules, exclude_ride_id: int | None) -> dict[int, int]:
     """Booked minutes per driver in `day`'s week, summed by the database (one row per driver)."""
     monday = day - timedelta(days=day.weekday())
     start = local_day_bounds(monday, rules.tz).start
     end = local_day_bounds(monday + timedelta(days=6), rules.tz).end
-    query = (
-        select(Ride.driver_id, func.sum(_minutes(Ride.start_at, Ride.end_at)))
-        .where(
-            Ride.status.in_(ACTIVE_STATUSES),
-            Ride.driver_id.is_not(None),
-            Ride.start_at >= start,
-            Ride.start_at < end,
-        )
-        .group_by(Ride.driver_id)
-    )
-    if exclude_ride_id is not None:
-        query = query.where(Ride.id != exclude_ride_id)
-    minutes: dict[int, int] = defaultdict(int)
-    for driver_id, total in db.session.execute(query):
-        minutes[driver_id] = round(total or 0)
-    return minutes
-
-
-def _rickshaw_day_minutes(bounds: Interval) -> dict[int, int]:
-    """Riding minutes per rickshaw of the rides starting in `bounds` (a local day)."""
-    query = (
-        select(Ride.rickshaw_id, func.sum(_minutes(Ride.start_at, Ride.end_at)))
-        .where(
-            Ride.status.in_(ACTIVE_STATUSES),
-            Ride.rickshaw_id.is_not(None),
-            Ride.start_at >= bounds.start,
-            Ride.start_at < bounds.end,
-        )
-        .group_by(Ride.rickshaw_id)
-    )
-    minutes: dict[int, int] = defaultdict(int)
-    for rickshaw_id, total in db.session.execute(query):
-        minutes[rickshaw_id] = round(total or 0)
-    return minutes
+    return driver_minutes_between(start, end, exclude_ride_id)
 
 
 def load_day_plan(
@@ -128,7 +63,9 @@ def load_day_plan(
     bounds = local_day_bounds(day, rules.tz)
     # Rides reaching into the day through their buffers block it too.
     margin = rules.buffer + timedelta(hours=4)
-    rides = _active_rides_between(bounds.start - margin, bounds.end + margin, exclude_ride_id, bounds)
+    rides = active_rides_between(
+        bounds.start - margin, bounds.end + margin, bounds.start, bounds.end, exclude_ride_id
+    )
     rickshaw_blocks: dict[int, list[Interval]] = defaultdict(list)
     driver_blocks: dict[int, list[Interval]] = defaultdict(list)
     booked_minutes: dict[int, int] = defaultdict(int)
@@ -140,7 +77,7 @@ def load_day_plan(
         if driver_id is not None:
             driver_blocks[driver_id].append(blocked)
     roster = _roster(day, rules)
-    week = _week_minutes(day, rules, exclude_ride_id) if with_week_minutes and roster else defaultdict(int)
+    week = _week_minutes(day, rules, exclude_ride_id) if with_week_minutes and roster else {}
     return DayPlan(
         day=day,
         rules=rules,
@@ -151,7 +88,7 @@ def load_day_plan(
                 qualified_kinds=driver.qualified_kinds,
                 windows=driver.windows,
                 blocks=tuple(sorted(driver_blocks[driver.id])),
-                week_minutes=week[driver.id],
+                week_minutes=week.get(driver.id, 0),
             )
             for driver in roster
         ),
@@ -169,8 +106,8 @@ def load_period_plan(day: date, rules: BookingRules, period: Interval) -> DayPla
     bounds = local_day_bounds(day, rules.tz)
     rickshaw_blocks: dict[int, list[Interval]] = defaultdict(list)
     busy_drivers: set[int] = set()
-    for rickshaw_id, driver_id, blocked_from, blocked_until, _minutes_on_day in _active_rides_between(
-        period.start, period.end, None, bounds
+    for rickshaw_id, driver_id, blocked_from, blocked_until, _minutes_on_day in active_rides_between(
+        period.start, period.end, bounds.start, bounds.end, None
     ):
         if rickshaw_id is not None:
             rickshaw_blocks[rickshaw_id].append(Interval(blocked_from, blocked_until))
@@ -185,7 +122,9 @@ def load_period_plan(day: date, rules: BookingRules, period: Interval) -> DayPla
     return DayPlan(
         day=day,
         rules=rules,
-        rickshaws=_rickshaw_states(day, period, rickshaw_blocks, _rickshaw_day_minutes(bounds), None),
+        rickshaws=_rickshaw_states(
+            day, period, rickshaw_blocks, rickshaw_minutes_between(bounds.start, bounds.end), None
+        ),
         drivers=tuple(
             DriverState(
                 id=driver.id,
@@ -212,18 +151,9 @@ def _rickshaw_states(
 
         skip_overdue = bool(current_settings().block_overdue_rickshaws)
     blocks = defaultdict(list, {rickshaw_id: list(found) for rickshaw_id, found in ride_blocks.items()})
-    for rickshaw_id, start_at, end_at in db.session.execute(
-        select(RickshawBlock.rickshaw_id, RickshawBlock.start_at, RickshawBlock.end_at).where(
-            RickshawBlock.end_at > span.start, RickshawBlock.start_at < span.end
-        )
-    ):
+    for rickshaw_id, start_at, end_at in rickshaw_blocks_between(span.start, span.end):
         blocks[rickshaw_id].append(Interval(start_at, end_at))
-
-    in_service = db.session.execute(
-        select(
-            Rickshaw.id, Rickshaw.seats, Rickshaw.kind, Rickshaw.odometer_km, Rickshaw.capacity_minutes
-        ).where(Rickshaw.status == RickshawStatus.IN_SERVICE)
-    ).all()
+    in_service = rickshaws_in_service()
     if skip_overdue:
         from rikscha.fleet.services import overdue_rickshaw_ids
 
@@ -309,19 +239,3 @@ def _load_roster(day: date, rules: BookingRules) -> tuple[RosterDriver, ...]:
             converted[key] = tuple(expand_weekly(weekly, (), day, rules.tz))
         roster.append(RosterDriver(driver_id, kinds[driver_id], converted[key]))
     return tuple(roster)
-
-
-def rider_rides_overlapping(
-    rider_id: int, start: datetime, end: datetime, exclude_ride_id: int | None = None
-):
-    query = select(func.count(Ride.id)).where(
-        and_(
-            Ride.rider_id == rider_id,
-            Ride.status.in_(ACTIVE_STATUSES),
-            Ride.start_at < end,
-            Ride.end_at > start,
-        )
-    )
-    if exclude_ride_id is not None:
-        query = query.where(Ride.id != exclude_ride_id)
-    return db.session.scalar(query)

@@ -26,7 +26,8 @@ from rikscha.rides.models import (
     RideStatus,
 )
 from rikscha.rides.plan_cache import listed_starts
-from rikscha.rides.planning import load_day_plan, load_period_plan, rider_rides_overlapping
+from rikscha.rides.plan_queries import rider_rides_overlapping
+from rikscha.rides.planning import load_day_plan, load_period_plan
 from rikscha.rides.settings import current_settings, rules_from
 from rikscha.scheduling import (
     BookingRuleError,
