@@ -234,10 +234,19 @@ def bookable_among(
     privileged: bool = False,
 ) -> list[datetime]:
     """The ``starts`` that pass ``check_bookable`` at ``now`` (the part of free_starts that moves with time)."""
+    windows: dict[date, list[Interval]] = {}
+
+    def _windows_of(day: date, rules: BookingRules) -> list[Interval]:
+        if day not in windows:
+            windows[day] = opening_windows(day, rules)
+        return windows[day]
+
     result = []
     for start in starts:
         try:
-            check_bookable(start, duration_minutes, passengers, rules, now, privileged=privileged)
+            check_bookable(
+                start, duration_minutes, passengers, rules, now, privileged=privileged, windows_of=_windows_of
+            )
         except BookingRuleError:
             continue
         result.append(start)

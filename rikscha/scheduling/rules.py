@@ -1,6 +1,6 @@
 """Booking rules (opening hours, lead time, horizon, durations) and the checks applying them."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -122,6 +122,7 @@ def check_bookable(
     now: datetime,
     *,
     privileged: bool = False,
+    windows_of: Callable[[date, BookingRules], list[Interval]] | None = None,
 ) -> None:
     """Raise ``BookingRuleError`` unless a ride may be booked at ``start`` by these rules.
 
@@ -134,7 +135,8 @@ def check_bookable(
     ``[start, start + duration)`` does not lie inside a single opening window of its local
     day, or ``start`` is not a whole number of ``slot_step`` after that window's start).
     The buffer around the ride need not lie inside opening hours. Whether a rickshaw and
-    driver are free is not checked here (see ``availability.assign``).
+    driver are free is not checked here (see ``availability.assign``). ``windows_of`` stands in
+    for ``opening_windows`` (a caller checking many starts of one day works them out once).
     """
     _require_aware(start, "start")
     _require_aware(now, "now")
@@ -158,7 +160,7 @@ def check_bookable(
     weekday_hours = rules.opening_hours.get(local_day.weekday())
     if local_day in rules.closed_days or not weekday_hours:
         raise BookingRuleError("closed_day", day=local_day)
-    windows = opening_windows(local_day, rules)
+    windows = (windows_of or opening_windows)(local_day, rules)
     ride = Interval(start, start + timedelta(minutes=duration_minutes))
     for window in windows:
         aligned = (start - window.start) % rules.slot_step == timedelta(0)

@@ -19,6 +19,7 @@ from rikscha.scheduling import (
     SchedulingError,
     assign,
     blocked_period,
+    bookable_among,
     candidate_starts,
     check_bookable,
     eligible_pairs,
@@ -566,3 +567,24 @@ def test_assign_takes_the_first_eligible_pair(day_plan, minutes, passengers, qua
         return
     assert pairs, "assign found a pair that eligible_pairs does not list"
     assert (chosen.rickshaw_id, chosen.driver_id) == (pairs[0][0].id, pairs[0][1].id)
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(min_value=0, max_value=9 * 24 * 4), max_size=40).map(
+        lambda quarters: [utc(2026, 3, 24) + q * QUARTER for q in quarters]  # across the spring DST change
+    ),
+    st.sampled_from((30, 60, 120)),
+    st.booleans(),
+)
+def test_bookable_among_is_check_bookable_for_starts_on_many_days(starts, minutes, privileged):
+    rules = replace(RULES, closed_days=frozenset({date(2026, 3, 27)}))
+    now = utc(2026, 3, 23, 12)
+    expected = []
+    for start in starts:
+        try:
+            check_bookable(start, minutes, 1, rules, now, privileged=privileged)
+        except BookingRuleError:
+            continue
+        expected.append(start)
+    assert bookable_among(starts, rules, minutes, 1, now, privileged=privileged) == expected
