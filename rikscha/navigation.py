@@ -58,4 +58,5 @@ MENU = (
 def navigation_for(user) -> list[NavItem]:
     if not user or not user.is_authenticated:
         return []
-    return [item for item in MENU if user.has_any_role(*item.roles)]
+    roles = set(user.roles)  # read once: `user` is often the current_user proxy, costly per access
+    return [item for item in MENU if not roles.isdisjoint(item.roles)]

@@ -80,17 +80,19 @@ def test_the_period_plan_assigns_as_the_day_plan_while_a_day_fills_up(app):
         db.session.commit()
 
         seen: Counter = Counter()
+        day_plan = load_day_plan(DAY, rules)
         for minutes in sorted(rules.durations):
-            for start in candidate_starts(load_day_plan(DAY, rules)):
+            for start in candidate_starts(day_plan):
                 for passengers in (2, 1):
                     period = blocked_period(start, minutes, rules)
-                    expected = outcome(load_day_plan(DAY, rules), start, minutes, passengers)
+                    expected = outcome(day_plan, start, minutes, passengers)
                     actual = outcome(load_period_plan(DAY, rules, period), start, minutes, passengers)
                     assert actual == expected, (start, minutes, passengers)
                     seen["assigned" if isinstance(expected, tuple) else expected] += 1
                     if isinstance(expected, tuple):
                         add_ride(*expected, start, minutes, rules)
-            db.session.commit()
+                        day_plan = load_day_plan(DAY, rules)
+        db.session.commit()
 
         assert seen["assigned"] >= 10 and seen["slot_taken"] >= 10 and seen["no_capacity"] >= 1, seen
         drivers_used = {ride.driver_id for ride in db.session.scalars(db.select(Ride))}

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from rikscha.audit.models import AuditEvent
 from rikscha.extensions import db
+from rikscha.fleet.models import Rickshaw
 from rikscha.notifications.models import OutboxMessage
 from rikscha.rides.models import (
     BookingSettings,
@@ -461,6 +462,14 @@ def test_day_plan_groups_by_rickshaw_and_driver_and_flags(app, client, office, f
     assert "Fahrten von" not in page  # one grouping at a time
     assert first_name in page and "Ohne Rikscha oder Fahrer:in" in page
     assert 'class="attention-row"' in page and "Bitte kümmern" in page
+    # Retired rickshaws are left out, unless they still have rides that day.
+    with app.app_context():
+        make_rickshaw(name="Otto Ausgemustert", status="retired")
+        db.session.get(Rickshaw, fleet.rickshaw_id).status = "retired"
+        db.session.commit()
+    retired = html(client.get(f"/buero/tagesplan?tag={day.isoformat()}"))
+    assert "Otto Ausgemustert" not in retired
+    assert "Fahrten der Rikscha Rosi" in retired and "nicht im Einsatz" in retired
     with app.app_context():
         make_driver(name="Ida Ohnefahrt")  # created after the bookings: no ride that day
         db.session.commit()
