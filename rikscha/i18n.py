@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, session
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
-
-from rikscha.database import request_cached
 
 
 def select_locale() -> str:
@@ -75,6 +74,21 @@ def install_fast_gettext(app) -> None:
     )
 
 
+def format_day(day: date, fmt: str = "full") -> str:
+    """Flask-Babel's format_date for a date (not a datetime), remembered per process.
+
+    Pages show the same few days again and again (due dates, service dates, a plan's day), and
+    each formatting goes through Flask-Babel's lookups and Babel's pattern engine. The result
+    depends only on the day, the pattern and the language.
+    """
+    return _formatted_day(day, fmt, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, fmt: str, _locale: str) -> str:
+    return format_date(day, fmt)  # in the request's locale, which is `_locale`
+
+
 def register_filters(app) -> None:
     """Jinja filters: `datetime`, `date`, `time`, `weekday_date` in the office's zone and language."""
     install_fast_gettext(app)
@@ -100,9 +114,7 @@ def register_filters(app) -> None:
             return ""
         if isinstance(value, datetime) and value.tzinfo is not None:
             value = value.astimezone(office_zone).date()  # as Flask-Babel does: the day in the office's zone
-        # Lists repeat the same few days: format each (day, style, language) once per request.
-        key = ("date", value, fmt, str(get_locale()))
-        return request_cached(key, lambda: format_date(value, fmt))
+        return format_day(value, fmt)
 
     @app.template_filter("time")
     def _time(value: datetime | None, fmt: str = "HH:mm") -> str:

@@ -48,6 +48,7 @@ from rikscha.fleet.services import (
     service_for,
 )
 from rikscha.forms import ActionForm, choices
+from rikscha.i18n import format_day
 from rikscha.messages import error_message
 from rikscha.rides.labels import STATUS_LABELS as RIDE_STATUS_LABELS
 from rikscha.uploads import delete_photo, photo_path, store_photo
@@ -137,19 +138,15 @@ class _LocalDates:
     """The `date` and `datetime` filters' results, with the locale and time zone looked up once.
 
     Flask-Babel looks both up again on every call; with two dates on each of fifty cards that
-    costs more than the formatting. Cards repeat the same few days, so each (day, pattern) is
-    formatted by Babel once per page. `date` takes dates only (the filter also converts datetimes).
+    costs more than the formatting. Cards repeat the same few days, which rikscha.i18n.format_day
+    formats once. `date` takes dates only (the filter also converts datetimes).
     """
 
     def __init__(self) -> None:
         self.locale, self.zone = get_locale(), get_timezone()
-        self._formatted: dict[tuple[date, str], str] = {}
 
     def date(self, value: date, fmt: str = "full") -> str:
-        key = (value, fmt)
-        if key not in self._formatted:
-            self._formatted[key] = babel_dates.format_date(value, fmt, locale=self.locale)
-        return self._formatted[key]
+        return format_day(value, fmt)
 
     def datetime(self, value: datetime, fmt: str) -> str:
         if not fmt.endswith("HH:mm"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +14,7 @@ from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
 from rikscha.forms import ActionForm
+from rikscha.i18n import format_day
 from rikscha.messages import error_message, message_for
 from rikscha.quarter import bp, labels, rounds
 from rikscha.quarter.forms import (
@@ -124,7 +124,7 @@ def my_tasks_context(user) -> dict:
         "counts": counts,
         "today": today,
         "status_labels": {key: str(label) for key, label in labels.TASK_STATUS_LABELS.items()},
-        "due_labels": {day: format_date(day, "EEE, d. MMM") for day in due_dates},
+        "due_labels": {day: format_day(day, "EEE, d. MMM") for day in due_dates},
         "task_url": _url_before_id("quarter.task_detail", "task_id"),
     }
 

@@ -169,8 +169,12 @@ def _parse_start(text: str | None) -> datetime | None:
     return start.astimezone(UTC) if start.tzinfo else None
 
 
+# The destination choices need ids and names only: plain rows of a statement built once.
+_ACTIVE_PLACES = select(Place.id, Place.name).where(Place.active.is_(True)).order_by(Place.name)
+
+
 def _booking_form(rules, **data) -> BookingForm:
-    places = db.session.scalars(select(Place).where(Place.active.is_(True)).order_by(Place.name)).all()
+    places = db.session.connection().execute(_ACTIVE_PLACES).all()
     return BookingForm(durations=rules.durations, places=places, **data)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -254,3 +254,18 @@ def test_temporary_password_must_be_changed(app, client, make_user, login):
     response = client.post("/anmelden", data={"email": person.email, "password": password})
     assert response.headers["Location"] == "/profil"
     assert "eigenes Passwort" in client.get("/profil").get_data(as_text=True)
+
+
+def test_dates_follow_the_language_though_formatted_days_are_remembered(app):
+    from flask_babel import force_locale
+
+    from rikscha.i18n import format_day
+
+    day = date(2026, 11, 21)
+    with app.test_request_context("/"):
+        for _ in range(2):  # the second round answers from the process-wide memory
+            with force_locale("de"):
+                assert format_day(day) == "Samstag, 21. November 2026"
+                assert format_day(day, "EEE, d. MMM") == "Sa., 21. Nov."
+            with force_locale("en"):
+                assert format_day(day) == "Saturday, November 21, 2026"
