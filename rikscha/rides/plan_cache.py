@@ -35,28 +35,7 @@ from rikscha.extensions import db
 from rikscha.rides.models import PlanningChanges
 from rikscha.scheduling import BookingRules, DayPlan, assignable_starts
 
-# Everything load_day_plan reads, including what decides "service overdue".
-WATCHED_TABLES = (
-    "rides",
-    "rickshaws",
-    "rickshaw_blocks",
-    "maintenance_records",
-    "defect_reports",
-    "driver_availability",
-    "driver_absences",
-    "driver_profiles",
-    "driver_qualifications",
-    "users",
-    "user_roles",
-    "booking_settings",
-)
-PLANS_KEPT = 32  # days × versions per process; a plan of a busy day is a few hundred kB at most
-
-T = TypeVar("T")
-
-# The rows of planning_changes, each a counter of its own.
-PLANNING_COUNTER = 1  # any write to WATCHED_TABLES
-ROSTER_COUNTER = 2  # writes to who may drive when; bookings leave it alone
+# Who may drive when: what the drivers' side of a plan (the roster) is built from.
 ROSTER_TABLES = (
     "driver_availability",
     "driver_absences",
@@ -65,6 +44,23 @@ ROSTER_TABLES = (
     "users",
     "user_roles",
 )
+# Everything load_day_plan reads, including what decides "service overdue".
+WATCHED_TABLES = (
+    "rides",
+    "rickshaws",
+    "rickshaw_blocks",
+    "maintenance_records",
+    "defect_reports",
+    *ROSTER_TABLES,
+    "booking_settings",
+)
+PLANS_KEPT = 32  # days × versions per process; a plan of a busy day is a few hundred kB at most
+
+# The rows of planning_changes, each a counter of its own.
+PLANNING_COUNTER = 1  # any write to WATCHED_TABLES
+ROSTER_COUNTER = 2  # writes to ROSTER_TABLES; bookings leave it alone
+
+T = TypeVar("T")
 
 
 def counters_of(table: str, roster_tables=ROSTER_TABLES) -> tuple[int, ...]:
