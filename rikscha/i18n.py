@@ -114,6 +114,8 @@ def register_filters(app) -> None:
             return ""
         if isinstance(value, datetime) and value.tzinfo is not None:
             value = value.astimezone(office_zone).date()  # as Flask-Babel does: the day in the office's zone
+        if isinstance(value, datetime):  # naive: Flask-Babel reads it in the app's zone, not remembered
+            return format_date(value, fmt)
         return format_day(value, fmt)
 
     @app.template_filter("time")
