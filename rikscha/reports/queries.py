@@ -5,8 +5,8 @@ A report runs a fixed number of queries whatever the amount of data. Which recor
 - rides by their start time in the period (completed, no-show, cancelled by reason); rides of
   anonymised riders count like any other (the rider row stays, only its details are erased);
 - riders reached = distinct riders with a completed ride; new riders = riders whose first
-  completed ride ever lies in the period, i.e. who have no completed ride before it (one index
-  probe per rider reached, instead of finding every rider's first ride in the whole history);
+  completed ride ever lies in the period (riders.first_ride_at, kept by triggers on rides, so
+  this is one indexed count whatever the length of the history);
 - hours and km from completed rides (end − start); caretakers' hours from their work logs
   (logged in the period);
 - charging sessions by start, maintenance by date performed, tasks by the time they were done;
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, func, literal, select
+from sqlalchemy import and_, bindparam, case, distinct, func, select
 
 from rikscha.auth.models import User, UserRole
 from rikscha.auth.roles import Role
@@ -35,7 +35,7 @@ from rikscha.extensions import db
 from rikscha.fleet.models import ChargingSession, MaintenanceRecord, Rickshaw
 from rikscha.quarter.models import Area, ProblemReport, ReportStatus, Task, TaskStatus, WorkLog
 from rikscha.reports.periods import Period, middle_window
-from rikscha.rides.models import Ride, RideStatus
+from rikscha.rides.models import Ride, Rider, RideStatus
 from rikscha.sql_time import seconds_between, total_seconds
 
 COMPLETED = RideStatus.COMPLETED.value
@@ -207,21 +207,12 @@ _OTHER_OUTCOMES = (
     .group_by(Ride.status, Ride.cancel_reason)
 )
 
-# Riders reached, and how many of them have no completed ride before the period (new riders):
-# one index probe per rider reached, instead of finding every rider's first ride ever.
-_reached = select(Ride.rider_id).where(_COMPLETED_IN_PERIOD).distinct().subquery()
-_rode_before = (
-    select(Ride.id)
-    .where(
-        Ride.rider_id == _reached.c.rider_id,
-        # Written into the SQL, not bound: only then may the database use the partial index
-        # ix_rides_completed_rider_start (its condition must be visible when the plan is made).
-        Ride.status == literal(COMPLETED, literal_execute=True),
-        Ride.start_at < bindparam("start"),
-    )
-    .exists()
+# Riders reached, and new riders: those whose first completed ride ever (kept on the rider row by
+# triggers, see rides/first_rides.py) lies in the period. Both counts in one round trip.
+_RIDERS = select(
+    select(func.count(distinct(Ride.rider_id))).where(_COMPLETED_IN_PERIOD).scalar_subquery(),
+    select(func.count()).where(_in_period(Rider.first_ride_at)).scalar_subquery(),
 )
-_RIDERS = select(func.count(), func.count(case((~_rode_before, 1)))).select_from(_reached)
 
 _per_caretaker = (
     select(WorkLog.user_id, func.count().label("entries"), func.sum(WorkLog.minutes).label("minutes"))

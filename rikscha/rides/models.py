@@ -93,6 +93,9 @@ class Rider(NeedsMixin, db.Model):
     consent_withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Start of the rider's first completed ride, kept by database triggers (rides/first_rides.py);
+    # the app never writes it. It makes "new riders" in the funders' report one indexed count.
+    first_ride_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     managers: Mapped[list[User]] = relationship(secondary=rider_managers, lazy="selectin")
 
@@ -125,8 +128,8 @@ class Ride(NeedsMixin, db.Model):
         Index("ix_rides_driver_start", "driver_id", "start_at"),
         Index("ix_rides_rider_start", "rider_id", "start_at"),
         Index("ix_rides_attention_start", "needs_attention", "start_at"),
-        # "Did this rider complete a ride before?" (the report's new riders, one probe per rider
-        # reached): answered from the index alone, without reading the rides' rows for the status.
+        # A rider's earliest completed ride (the triggers keeping riders.first_ride_at recompute it
+        # when a completed ride changes): answered from the index alone.
         Index(
             "ix_rides_completed_rider_start",
             "rider_id",
@@ -323,3 +326,7 @@ class PlanningChanges(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     epoch: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# The triggers that keep Rider.first_ride_at belong to the schema: create_all must make them too.
+from rikscha.rides import first_rides  # noqa: E402, F401

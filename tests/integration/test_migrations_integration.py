@@ -35,19 +35,21 @@ def empty_database(db_backend, tmp_path, request):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def planning_triggers(engine) -> set[str]:
+def triggers(engine) -> set[str]:
     if engine.dialect.name == "postgresql":
-        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'trg_planning_%'"
+        query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'trg_%'"
     else:
-        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'trg_planning_%'"
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'trg_%'"
     with engine.connect() as connection:
         return set(connection.scalars(text(query)))
 
 
-def expected_planning_triggers(dialect: str) -> set[str]:
+def expected_triggers(dialect: str) -> set[str]:
+    operations = ("insert", "update", "delete")
+    first_ride = {f"trg_first_ride_{op}" for op in operations}
     if dialect == "postgresql":
-        return {f"trg_planning_{table}" for table in WATCHED_TABLES}
-    return {f"trg_planning_{table}_{op}" for table in WATCHED_TABLES for op in ("insert", "update", "delete")}
+        return {f"trg_planning_{table}" for table in WATCHED_TABLES} | first_ride
+    return {f"trg_planning_{table}_{op}" for table in WATCHED_TABLES for op in operations} | first_ride
 
 
 @pytest.mark.both_databases
@@ -59,7 +61,7 @@ def test_upgrade_from_empty_matches_models_and_downgrades(empty_database):
             diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         # A migration that rebuilds a table (SQLite batch mode) would drop its triggers silently.
-        assert planning_triggers(db.engine) == expected_planning_triggers(db.engine.dialect.name)
+        assert triggers(db.engine) == expected_triggers(db.engine.dialect.name)
         downgrade(revision="base")
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()

@@ -18,7 +18,7 @@ from rikscha.rides.models import Ride
 from rikscha.rides.plan_cache import ROSTER_COUNTER, planning_triggers_paused, planning_version
 from rikscha.rides.settings import current_settings, ensure_settings
 from tests.factories import make_driver, make_rickshaw, make_rider, make_token, make_user
-from tests.integration.test_migrations_integration import expected_planning_triggers, planning_triggers
+from tests.integration.test_migrations_integration import expected_triggers, triggers
 from tests.integration.test_query_counts_integration import recorded
 
 pytestmark = pytest.mark.both_databases
@@ -60,7 +60,7 @@ def other_worker(app, statement: str, **params) -> None:
 
 def test_every_watched_table_has_its_trigger(app):
     with app.app_context():
-        assert planning_triggers(db.engine) == expected_planning_triggers(db.engine.dialect.name)
+        assert triggers(db.engine) == expected_triggers(db.engine.dialect.name)
 
 
 def test_a_write_bumps_the_version_once_committed(app, world):
@@ -209,4 +209,4 @@ def test_a_paused_bulk_load_counts_once_and_the_triggers_come_back(app, world):
         other_worker(app, "UPDATE rickshaws SET seats = 2 WHERE id = :id", id=world.rickshaw)
         db.session.rollback()
         assert planning_version() == (before[0], before[1] + 2)
-        assert planning_triggers(db.engine) == expected_planning_triggers(db.engine.dialect.name)
+        assert triggers(db.engine) == expected_triggers(db.engine.dialect.name)
