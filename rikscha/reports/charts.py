@@ -14,6 +14,9 @@ BAR_HEIGHT = 28
 GAP = 12
 PADDING = 8
 MAX_LABEL_CHARS = 22
+# A chart of a month's 200+ drivers would be 9 000 px tall and compare nothing; beyond this many
+# rows it shows the largest values, ranked, and says so (the table next to it has every row).
+MAX_BARS = 15
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class BarChart:
     height: int
     axis_x: int
     bars: tuple[Bar, ...]
+    rows: int  # how many rows the chart was drawn from: more than len(bars) when cut to the largest
 
     @property
     def label_x(self) -> int:
@@ -47,15 +51,19 @@ def shorten(text: str, limit: int = MAX_LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def bar_chart(rows, *, width: int = WIDTH) -> BarChart | None:
+def bar_chart(rows, *, width: int = WIDTH, limit: int = MAX_BARS) -> BarChart | None:
     """Horizontal bars for `rows` of (label, value, text); None when there is nothing to draw.
 
     The longest bar fills the room between the labels and the value column; negative values are
-    treated as zero (reports only count and sum non-negative things).
+    treated as zero (reports only count and sum non-negative things). Up to `limit` rows keep
+    their order; of more, the `limit` largest are drawn, largest first (ties in row order).
     """
     rows = [(label, max(float(value or 0), 0.0), text) for label, value, text in rows]
     if not rows:
         return None
+    row_count = len(rows)
+    if row_count > limit:
+        rows = sorted(rows, key=lambda row: row[1], reverse=True)[:limit]  # sorted() is stable
     room = width - LABEL_WIDTH - VALUE_WIDTH
     top = max(value for _label, value, _text in rows)
     bars = []
@@ -76,4 +84,4 @@ def bar_chart(rows, *, width: int = WIDTH) -> BarChart | None:
             )
         )
     height = 2 * PADDING + len(rows) * BAR_HEIGHT + (len(rows) - 1) * GAP
-    return BarChart(width=width, height=height, axis_x=LABEL_WIDTH, bars=tuple(bars))
+    return BarChart(width=width, height=height, axis_x=LABEL_WIDTH, bars=tuple(bars), rows=row_count)

@@ -91,15 +91,25 @@ class Section:
     @property
     def chart_summary(self) -> str:
         """A sentence naming the largest bar (the chart's <desc>; the table has every value)."""
-        if not self.rows or self.chart_column is None:
+        chart = self.chart
+        if not self.rows or chart is None:
             return ""
         header, cells = max(self.rows, key=lambda row: row[1][self.chart_column].value or 0)
+        names = {
+            "title": self.title, "column": self.columns[self.chart_column + 1], "count": len(chart.bars),
+            "total": chart.rows, "name": header, "value": cells[self.chart_column].text,
+        }  # fmt: skip
+        if chart.rows > len(chart.bars):
+            return _(
+                "Balkendiagramm zu „%(title)s“ (%(column)s) mit den %(count)s größten von %(total)s Werten; "
+                "am größten: %(name)s mit %(value)s. Alle Werte stehen in der Tabelle.",
+                **names,
+            )
         return _(
             "Balkendiagramm zu „%(title)s“ (%(column)s) mit %(count)s Balken; am größten: %(name)s mit %(value)s. "
             "Alle Werte stehen in der Tabelle.",
-            title=self.title, column=self.columns[self.chart_column + 1], count=len(self.rows), name=header,
-            value=cells[self.chart_column].text,
-        )  # fmt: skip
+            **names,
+        )
 
 
 def _person(name: str | None) -> str:

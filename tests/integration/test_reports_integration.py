@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -300,6 +301,29 @@ def test_report_page_shows_tables_and_accessible_charts(client, office, fixture)
     assert "<caption>Fahrten nach Ergebnis</caption>" in page
     assert "style=" not in page and "<script" not in page
     assert 'href="/berichte/bericht.csv?art=month&amp;jahr=2026&amp;monat=11' in page
+
+
+def test_a_chart_of_many_rows_draws_the_largest_and_the_table_keeps_all(app, client, office, fixture):
+    """18 caretakers: the chart draws the 15 with the most hours, ranked, and says so."""
+    with app.app_context():
+        task_id = db.session.scalar(select(Task.id).limit(1))
+        for n in range(15):
+            helper = make_user(name=f"Helfer {n:02d}", roles=("caretaker",))
+            db.session.add(
+                WorkLog(task_id=task_id, user_id=helper.id, logged_at=local(11, 9, 9), minutes=10 + n)
+            )
+        db.session.commit()
+    page = client.get("/berichte/?art=month&jahr=2026&monat=11").get_data(as_text=True)
+    section = page[page.index('id="abschnitt-hausmeister"') : page.index('id="abschnitt-rikschas"')]
+    chart = section[section.index("<svg") : section.index("</svg>")]
+    table = section[section.index("<table") : section.index("</table>")]
+    assert chart.count("<rect") == 15 and table.count('<th scope="row">') == 18
+    # Clara (165 min) and Dieter (60 min) lead; the three helpers with 10–12 min are left out.
+    labels = re.findall(r'text-anchor="end">([^<]+)</text>', chart)
+    assert labels[:2] == ["Clara Hausmeister", "Dieter Hausmeister"]
+    assert "Helfer 00" not in labels and "Helfer 14" in labels
+    assert "mit den 15 größten von 18 Werten" in chart
+    assert "Das Diagramm zeigt die 15 größten von 18 Werten. Alle stehen in der Tabelle." in section
 
 
 def _csv(response) -> dict:

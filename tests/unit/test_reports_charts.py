@@ -40,3 +40,28 @@ def test_bars_stay_inside_the_picture(values):
     for bar in chart.bars:
         assert 0 <= bar.width <= chart.width - charts.LABEL_WIDTH - charts.VALUE_WIDTH + 0.1
         assert 0 <= bar.y and bar.y + bar.height <= chart.height
+
+
+def test_up_to_the_limit_every_row_is_drawn_in_its_order():
+    rows = [(f"R{i}", i % 4, str(i % 4)) for i in range(charts.MAX_BARS)]
+    chart = charts.bar_chart(rows)
+    assert [bar.label for bar in chart.bars] == [label for label, _value, _text in rows]
+    assert chart.rows == charts.MAX_BARS
+
+
+def test_beyond_the_limit_the_largest_are_drawn_ranked_and_the_picture_stays_small():
+    values = [3, 9, 1, 9, 5, 0, 7, 2]
+    chart = charts.bar_chart([(f"R{i}", value, str(value)) for i, value in enumerate(values)], limit=4)
+    # Ranked by value; the two nines keep their row order.
+    assert [(bar.label, bar.value) for bar in chart.bars] == [("R1", 9), ("R3", 9), ("R6", 7), ("R4", 5)]
+    assert chart.rows == 8
+    assert chart.height == 2 * 8 + 4 * 28 + 3 * 12
+    assert chart.bars[0].width == charts.WIDTH - charts.LABEL_WIDTH - charts.VALUE_WIDTH
+
+
+@given(st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=60))
+def test_the_bars_drawn_are_the_largest_values(values):
+    chart = charts.bar_chart([(str(i), v, "") for i, v in enumerate(values)])
+    drawn = [bar.value for bar in chart.bars]
+    assert len(drawn) == min(len(values), charts.MAX_BARS) and chart.rows == len(values)
+    assert sorted(drawn, reverse=True) == sorted(values, reverse=True)[: len(drawn)]
