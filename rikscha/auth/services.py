@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from rikscha.audit.services import record_event
 from rikscha.auth.models import ApiToken, LoginFailure, User
 from rikscha.auth.roles import Role
+from rikscha.auth.user_cache import remembered_user
 from rikscha.domain import Conflict, DomainError
 from rikscha.extensions import db
 
@@ -242,12 +243,21 @@ _USER_WITH_ROLES = select(User).where(User.id == bindparam("user_id")).options(j
 
 def user_for_token(plain: str) -> User | None:
     """The active owner of a valid, unrevoked token (GET requests stay read-only: no write here)."""
-    return db.session.execute(_TOKEN_OWNER, {"digest": _token_digest(plain)}).unique().scalar_one_or_none()
+    digest = _token_digest(plain)
+    return remembered_user(
+        "token",
+        digest,
+        lambda: db.session.execute(_TOKEN_OWNER, {"digest": digest}).unique().scalar_one_or_none(),
+    )
 
 
 def user_with_roles(user_id: int) -> User | None:
-    """A user and their roles in one query."""
-    return db.session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none()
+    """A user and their roles in one query (or none: see rikscha.auth.user_cache)."""
+    return remembered_user(
+        "id",
+        user_id,
+        lambda: db.session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none(),
+    )
 
 
 def revoke_token(token: ApiToken, *, actor: User, now: datetime) -> None:

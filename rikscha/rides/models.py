@@ -315,10 +315,11 @@ class CalendarFeed(db.Model):
 
 
 class PlanningChanges(db.Model):
-    """One row that counts the writes to everything a day plan is built from.
+    """Counters of writes: row 1 to everything a day plan is built from, row 2 to the drivers'
+    roster and the accounts (users, roles, tokens).
 
-    Database triggers keep it (see rikscha.rides.plan_cache), so every writer counts: this app,
-    another worker, a script. `epoch` changes whenever the row is created anew (an emptied table).
+    Database triggers keep them (see rikscha.rides.plan_cache), so every writer counts: this app,
+    another worker, a script. `epoch` changes whenever a row is created anew (an emptied table).
     """
 
     __tablename__ = "planning_changes"

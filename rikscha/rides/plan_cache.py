@@ -11,7 +11,8 @@ between makes the plan newer than its key, never older.
 
 Booking, reassigning and moving rides never use these plans: they plan from fresh rides under the
 day's lock, and the database constraints decide. What they do reuse is a day's roster (who may
-drive when, see `cached_roster`): it has a counter of its own, which rides do not bump.
+drive when, see `cached_roster`): it has a counter of its own, which rides do not bump. That
+counter also counts writes to the accounts, for the users remembered by rikscha.auth.user_cache.
 
 On PostgreSQL the triggers are deferred constraint triggers: the counter row is locked only
 while a transaction commits, after all its other work, so waiting for it cannot deadlock and
@@ -21,17 +22,17 @@ writers on different days do not queue behind each other's planning.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.engine import Connection
 
 from rikscha.database import reads_only, request_cached
 from rikscha.extensions import db
+from rikscha.lru import LruMap
 from rikscha.rides.models import PlanningChanges
 from rikscha.scheduling import BookingRules, DayPlan, assignable_starts
 
@@ -54,18 +55,24 @@ WATCHED_TABLES = (
     *ROSTER_TABLES,
     "booking_settings",
 )
+# Counted by the roster counter too, though no plan reads them: the accounts cache
+# (rikscha/auth/user_cache.py) keys on that counter, and a revoked token must end at once.
+ACCOUNT_ONLY_TABLES = ("api_tokens",)
+COUNTED_TABLES = (*WATCHED_TABLES, *ACCOUNT_ONLY_TABLES)  # every table with a counter trigger
 PLANS_KEPT = 32  # days × versions per process; a plan of a busy day is a few hundred kB at most
 
 # The rows of planning_changes, each a counter of its own.
 PLANNING_COUNTER = 1  # any write to WATCHED_TABLES
-ROSTER_COUNTER = 2  # writes to ROSTER_TABLES; bookings leave it alone
+ROSTER_COUNTER = 2  # writes to ROSTER_TABLES and ACCOUNT_ONLY_TABLES; bookings leave it alone
+_ROSTER_COUNTED = (*ROSTER_TABLES, *ACCOUNT_ONLY_TABLES)
 
 T = TypeVar("T")
 
 
-def counters_of(table: str, roster_tables=ROSTER_TABLES) -> tuple[int, ...]:
+def counters_of(table: str, roster_tables=_ROSTER_COUNTED, planning_tables=WATCHED_TABLES) -> tuple[int, ...]:
     """The counters a write to `table` bumps, in ascending order (the order their rows are locked)."""
-    return (PLANNING_COUNTER, ROSTER_COUNTER) if table in roster_tables else (PLANNING_COUNTER,)
+    counted = ((PLANNING_COUNTER, planning_tables), (ROSTER_COUNTER, roster_tables))
+    return tuple(counter for counter, tables in counted if table in tables)
 
 
 def _bump_statements(dialect: str, counter: int | str) -> tuple[str, str]:
@@ -94,12 +101,18 @@ def _postgres_function() -> str:
     )
 
 
-def trigger_statements(dialect: str, tables=WATCHED_TABLES, roster_tables=ROSTER_TABLES) -> list[str]:
-    """DDL for the counters' triggers on `tables` (used by the migrations and by create_all)."""
+def trigger_statements(dialect: str, tables, roster_tables, planning_tables=None) -> list[str]:
+    """DDL for the counters' triggers on `tables` (migrations pass their frozen lists).
+
+    A write to a table bumps the planning counter if the table is in `planning_tables` (default:
+    `tables`, as migrations 0010 and 0012 have it) and the roster counter if in `roster_tables`.
+    """
+    planning_tables = tables if planning_tables is None else planning_tables
     if dialect == "postgresql":
         statements = [_postgres_function()]
         for table in tables:  # constraint triggers have no CREATE OR REPLACE
-            counters = ", ".join(f"'{counter}'" for counter in counters_of(table, roster_tables))
+            counted = counters_of(table, roster_tables, planning_tables)
+            counters = ", ".join(f"'{counter}'" for counter in counted)
             statements += [
                 f"DROP TRIGGER IF EXISTS trg_planning_{table} ON {table}",
                 f"CREATE CONSTRAINT TRIGGER trg_planning_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
@@ -110,7 +123,7 @@ def trigger_statements(dialect: str, tables=WATCHED_TABLES, roster_tables=ROSTER
     for table in tables:
         body = "; ".join(
             statement
-            for counter in counters_of(table, roster_tables)
+            for counter in counters_of(table, roster_tables, planning_tables)
             for statement in _bump_statements("sqlite", counter)
         )
         for operation in ("INSERT", "UPDATE", "DELETE"):
@@ -122,7 +135,12 @@ def trigger_statements(dialect: str, tables=WATCHED_TABLES, roster_tables=ROSTER
     return statements
 
 
-def drop_trigger_statements(dialect: str, tables=WATCHED_TABLES) -> list[str]:
+def current_trigger_statements(dialect: str) -> list[str]:
+    """The triggers as this version of the code has them (create_all, resuming after a bulk load)."""
+    return trigger_statements(dialect, COUNTED_TABLES, _ROSTER_COUNTED, WATCHED_TABLES)
+
+
+def drop_trigger_statements(dialect: str, tables=COUNTED_TABLES) -> list[str]:
     if dialect == "postgresql":
         return [f"DROP TRIGGER IF EXISTS trg_planning_{table} ON {table}" for table in tables] + [
             "DROP FUNCTION IF EXISTS rikscha_planning_changed()"
@@ -138,10 +156,11 @@ def _set_triggers(connection: Connection, *, enabled: bool) -> None:
     dialect = connection.dialect.name
     if dialect == "postgresql":
         state = "ENABLE" if enabled else "DISABLE"
-        for table in WATCHED_TABLES:
+        for table in COUNTED_TABLES:
             connection.execute(text(f"ALTER TABLE {table} {state} TRIGGER trg_planning_{table}"))
         return
-    for statement in (trigger_statements if enabled else drop_trigger_statements)(dialect):
+    statements = current_trigger_statements(dialect) if enabled else drop_trigger_statements(dialect)
+    for statement in statements:
         connection.execute(text(statement))
 
 
@@ -159,35 +178,12 @@ def planning_triggers_paused(connection: Connection):
 @event.listens_for(db.metadata, "after_create")
 def _create_triggers(_metadata, connection: Connection, **_kw) -> None:
     """Schemas made by create_all (tests, first start without migrations) get the triggers too."""
-    for statement in trigger_statements(connection.dialect.name):
+    for statement in current_trigger_statements(connection.dialect.name):
         connection.execute(text(statement))
 
 
-class _Plans(Generic[T]):
-    """A small least-recently-used map, safe for a threaded worker."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._plans: OrderedDict[tuple, T] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> T | None:
-        with self._lock:
-            plan = self._plans.get(key)
-            if plan is not None:
-                self._plans.move_to_end(key)
-            return plan
-
-    def put(self, key: tuple, plan: T) -> None:
-        with self._lock:
-            self._plans[key] = plan
-            self._plans.move_to_end(key)
-            while len(self._plans) > self._size:
-                self._plans.popitem(last=False)
-
-
-_plans: _Plans[_Listing] = _Plans(PLANS_KEPT)
-_rosters: _Plans = _Plans(PLANS_KEPT)
+_plans: LruMap[_Listing] = LruMap(PLANS_KEPT)
+_rosters: LruMap = LruMap(PLANS_KEPT)
 
 
 _VERSION = select(PlanningChanges.epoch, PlanningChanges.version).where(
@@ -203,11 +199,24 @@ def planning_version(counter: int = PLANNING_COUNTER) -> tuple[str, int] | None:
     return None if row is None else (row.epoch, row.version)
 
 
-def version_for_request() -> tuple[str, int] | None:
-    """planning_version(), read once per read-only request (a writing request may change it)."""
+_VERSIONS = select(PlanningChanges.id, PlanningChanges.epoch, PlanningChanges.version).where(
+    PlanningChanges.id.in_((PLANNING_COUNTER, ROSTER_COUNTER))
+)
+
+
+def _versions() -> dict[int, tuple[str, int]]:
+    return {row.id: (row.epoch, row.version) for row in db.session.connection().execute(_VERSIONS)}
+
+
+def version_for_request(counter: int = PLANNING_COUNTER) -> tuple[str, int] | None:
+    """planning_version(counter), read once per read-only request (a writing request may change it).
+
+    Both counters come in one statement: nearly every page needs the planning counter (settings,
+    free times) and the roster counter (the session's user, rikscha/auth/user_cache.py).
+    """
     if reads_only():
-        return request_cached("planning_version", planning_version)
-    return planning_version()
+        return request_cached("planning_versions", _versions).get(counter)
+    return planning_version(counter)
 
 
 def database_key() -> str:

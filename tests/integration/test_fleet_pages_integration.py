@@ -679,6 +679,8 @@ def test_charging_with_a_battery_pack(app, client, driver_login):
 
 
 def _count_queries(app, client, url) -> int:
+    """Statements of a request to a warm worker (the first one may load the user: user_cache)."""
+    assert client.get(url).status_code == 200
     with app.app_context():
         engine = db.engine
     statements = []

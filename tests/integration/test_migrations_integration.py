@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from rikscha import create_app
 from rikscha.extensions import db
-from rikscha.rides.plan_cache import WATCHED_TABLES
+from rikscha.rides.plan_cache import COUNTED_TABLES
 from tests.conftest import TEST_CONFIG
 
 
@@ -48,8 +48,8 @@ def expected_triggers(dialect: str) -> set[str]:
     operations = ("insert", "update", "delete")
     first_ride = {f"trg_first_ride_{op}" for op in operations}
     if dialect == "postgresql":
-        return {f"trg_planning_{table}" for table in WATCHED_TABLES} | first_ride
-    return {f"trg_planning_{table}_{op}" for table in WATCHED_TABLES for op in operations} | first_ride
+        return {f"trg_planning_{table}" for table in COUNTED_TABLES} | first_ride
+    return {f"trg_planning_{table}_{op}" for table in COUNTED_TABLES for op in operations} | first_ride
 
 
 @pytest.mark.both_databases
