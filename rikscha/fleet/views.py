@@ -50,6 +50,7 @@ from rikscha.fleet.services import (
 from rikscha.forms import ActionForm, choices
 from rikscha.i18n import format_day
 from rikscha.messages import error_message
+from rikscha.page_helpers import translated, url_before_id
 from rikscha.rides.labels import STATUS_LABELS as RIDE_STATUS_LABELS
 from rikscha.uploads import delete_photo, photo_path, store_photo
 
@@ -105,19 +106,6 @@ def _keep_outcome(kind: str, rickshaw: Rickshaw, moved, flagged) -> None:
 
 def _rickshaw_choices(form, rickshaws) -> None:
     form.rickshaw_id.choices = record_choices(rickshaws)
-
-
-def _translated(labels: dict) -> dict:
-    """Lazy labels translated once for a page that shows them in every row."""
-    return {key: str(label) for key, label in labels.items()}
-
-
-def _url_before_id(endpoint: str, key: str) -> str:
-    """What url_for(endpoint, key=n) is before n, for routes ending in <int:key>: one url_for for a list."""
-    url = url_for(endpoint, **{key: 0})
-    if not url.endswith("/0"):
-        raise ValueError(f"{endpoint} does not end in <int:{key}>")
-    return url[:-1]
 
 
 def _service_texts() -> dict[str, Markup]:
@@ -186,10 +174,10 @@ def overview():
         defects=queries.open_defects(),
         flagged=queries.flagged_rides(now, with_driver=False) if office else [],
         moved=queries.recently_moved_rides(now, with_driver=False) if office else [],
-        status_labels=_translated(STATUS_LABELS),
-        service_labels=_translated(SERVICE_STATE_LABELS),
+        status_labels=translated(STATUS_LABELS),
+        service_labels=translated(SERVICE_STATE_LABELS),
         service_texts=_service_texts(),
-        history_url=_url_before_id("fleet.rickshaw_history", "rickshaw_id"),
+        history_url=url_before_id("fleet.rickshaw_history", "rickshaw_id"),
         dates=_LocalDates(),
     )
 

@@ -16,6 +16,7 @@ from rikscha.extensions import db
 from rikscha.forms import ActionForm
 from rikscha.i18n import format_day
 from rikscha.messages import error_message, message_for
+from rikscha.page_helpers import translated, url_before_id
 from rikscha.quarter import bp, labels, rounds
 from rikscha.quarter.forms import (
     AreaForm,
@@ -123,18 +124,10 @@ def my_tasks_context(user) -> dict:
         "sections": sections,
         "counts": counts,
         "today": today,
-        "status_labels": {key: str(label) for key, label in labels.TASK_STATUS_LABELS.items()},
+        "status_labels": translated(labels.TASK_STATUS_LABELS),
         "due_labels": {day: format_day(day, "EEE, d. MMM") for day in due_dates},
-        "task_url": _url_before_id("quarter.task_detail", "task_id"),
+        "task_url": url_before_id("quarter.task_detail", "task_id"),
     }
-
-
-def _url_before_id(endpoint: str, key: str) -> str:
-    """What url_for(endpoint, key=n) is before n, for routes ending in <int:key>: one url_for for a list."""
-    url = url_for(endpoint, **{key: 0})
-    if not url.endswith("/0"):
-        raise ValueError(f"{endpoint} does not end in <int:{key}>")
-    return url[:-1]
 
 
 # --- areas ---------------------------------------------------------------------------------------

@@ -61,3 +61,13 @@ def expect_heading(page: Page, text: str) -> None:
     """The page's one h1 reads `text`."""
     expect(page.locator("h1")).to_have_count(1)
     expect(page.locator("h1")).to_have_text(text)
+
+
+def page_width(page: Page) -> int:
+    """The page's scroll width in CSS px, once its stylesheets apply (for "no sideways scrolling").
+
+    After a click the heading can be there before the stylesheet is: a run sheet once measured
+    489 px on a busy machine. The load event comes after the stylesheets.
+    """
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")

@@ -15,6 +15,7 @@ from tests.e2e.helpers import (
     create_user,
     expect_heading,
     login,
+    page_width,
     unique_email,
 )
 
@@ -33,10 +34,6 @@ ROLE_START_PAGES = [
 
 def _path_is(path: str) -> re.Pattern:
     return re.compile(rf"^https?://[^/]+{re.escape(path)}(\?.*)?(#.*)?$")
-
-
-def _scroll_width(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 def _english_for(msgid: str) -> str | None:
@@ -268,11 +265,11 @@ def test_small_screen_320px(new_page, live_server):
     page = new_page(viewport={"width": 320, "height": 640})
     page.goto("/")
     expect_heading(page, "Rikscha-Fahrten im Quartier")
-    assert _scroll_width(page) <= 320
+    assert page_width(page) <= 320
     assert_no_axe_violations(page)
 
     page.get_by_role("main").get_by_role("link", name="Anmelden").click()
-    assert _scroll_width(page) <= 320
+    assert page_width(page) <= 320
     assert_no_axe_violations(page)
     page.get_by_label("E-Mail-Adresse", exact=True).fill("bewohner@example.org")
     page.get_by_label("Passwort", exact=True).fill(DEMO_PASSWORD)
@@ -280,7 +277,7 @@ def test_small_screen_320px(new_page, live_server):
 
     expect(page).to_have_url(_path_is("/bewohner"))
     expect_heading(page, "Meine Fahrten")
-    assert _scroll_width(page) <= 320
+    assert page_width(page) <= 320
     assert_no_axe_violations(page)
 
 
@@ -289,7 +286,7 @@ def test_phone_profile_page(phone_page: Page, live_server):
     expect(phone_page).to_have_url(_path_is("/hausmeister"))
     phone_page.get_by_role("link", name="Mein Konto").tap()
     expect_heading(phone_page, "Mein Konto")
-    assert _scroll_width(phone_page) <= 390
+    assert page_width(phone_page) <= 390
     assert_no_axe_violations(phone_page)
 
 

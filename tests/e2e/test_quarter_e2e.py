@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import assert_no_axe_violations, expect_heading, login
+from tests.e2e.helpers import assert_no_axe_violations, expect_heading, login, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +96,7 @@ def test_report_to_task_to_done(page: Page, new_page, phone_page: Page, live_ser
     expect(phone_page.get_by_text("Ihre Arbeit ist eingetragen.")).to_be_visible()
     expect(phone_page.get_by_text("25 Minuten")).to_be_visible()
     expect(phone_page.get_by_role("img", name="Foto 1 zum Nachweis")).to_be_visible()
-    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    assert page_width(phone_page) <= 390  # no sideways scrolling
     assert_no_axe_violations(phone_page)
     phone_page.get_by_role("button", name="Erledigt").click()
     expect(phone_page.locator(".quarter-status")).to_contain_text("erledigt")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import assert_no_axe_violations, expect_heading, login
+from tests.e2e.helpers import assert_no_axe_violations, expect_heading, login, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -59,10 +59,6 @@ def _add_started_ride(live_server, rider_name: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _scroll_width(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
-
-
 def test_driver_sees_the_plan_subscribes_and_completes_a_ride(phone_page: Page, live_server):
     page = phone_page
     name = f"Erika Ersttest {uuid.uuid4().hex[:4]}"
@@ -78,7 +74,7 @@ def test_driver_sees_the_plan_subscribes_and_completes_a_ride(phone_page: Page, 
         "href", "https://www.openstreetmap.org/search?query=Kirchplatz%202%2C%2004177%20Leipzig"
     )
     expect(card).to_contain_text("Decke gewünscht")
-    assert _scroll_width(page) <= 390
+    assert page_width(page) <= 390
     assert_no_axe_violations(page)
 
     # The calendar feed: the secret address is shown once and serves text/calendar.
@@ -90,7 +86,7 @@ def test_driver_sees_the_plan_subscribes_and_completes_a_ride(phone_page: Page, 
     ).click()
     feed_url = page.locator("#feed-url").inner_text().strip()
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/kalender/[\w-]{40,}\.ics", feed_url), feed_url
-    assert _scroll_width(page) <= 390
+    assert page_width(page) <= 390
     assert_no_axe_violations(page)
     feed = page.request.get(feed_url)
     assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
@@ -111,11 +107,11 @@ def test_driver_sees_the_plan_subscribes_and_completes_a_ride(phone_page: Page, 
 
     page.get_by_role("link", name="Laufzettel für heute").click()
     expect_heading(page, "Laufzettel")
-    assert _scroll_width(page) <= 390
+    assert page_width(page) <= 390
     assert_no_axe_violations(page)
 
     page.goto("/mein-plan/verfuegbarkeit")
     expect_heading(page, "Meine Zeiten und Abwesenheiten")
     expect(page.get_by_role("main")).to_contain_text("Montag: 08:30–18:30 Uhr")
-    assert _scroll_width(page) <= 390
+    assert page_width(page) <= 390
     assert_no_axe_violations(page)
