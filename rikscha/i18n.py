@@ -10,6 +10,8 @@ from flask import current_app, g, session
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -72,6 +74,29 @@ def install_fast_gettext(app) -> None:
         ),
         newstyle=True,
     )
+    # The same as the newstyle callables just installed, called directly. A template's `_()`
+    # otherwise passes through three Jinja context calls (the alias, the newstyle wrapper, the
+    # function above), about 20 µs where the translation itself takes 1; pages with a list of
+    # cards translate a hundred labels.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, /, **variables):
+    translated = current_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    # Formatting a text without "%" changes nothing: skip it (Markup's % costs 2 µs).
+    return translated % variables if variables or "%" in translated else translated
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables):
+    variables.setdefault("num", num)
+    translated = current_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
 
 
 def format_day(day: date, fmt: str = "full") -> str:

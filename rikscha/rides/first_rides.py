@@ -23,6 +23,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from rikscha.extensions import db
+from rikscha.sql_triggers import sqlite_trigger
 
 COMPLETED = "completed"  # RideStatus.COMPLETED, written into the triggers
 
@@ -74,14 +75,13 @@ def first_ride_trigger_statements(dialect: str) -> list[str]:
         "update": _RECOMPUTE.format(riders="OLD.rider_id, NEW.rider_id"),
         "delete": _RECOMPUTE.format(riders="OLD.rider_id"),
     }
-    statements = []
-    for operation, event_sql in _EVENTS.items():
-        name = f"trg_first_ride_{operation}"
-        statements += [
-            f"DROP TRIGGER IF EXISTS {name}",
-            f"CREATE TRIGGER {name} AFTER {event_sql} ON rides WHEN {_WHEN[operation]} BEGIN {bodies[operation]}; END",
-        ]
-    return statements
+    return [
+        statement
+        for operation, event_sql in _EVENTS.items()
+        for statement in sqlite_trigger(
+            f"trg_first_ride_{operation}", event_sql, "rides", bodies[operation], when=_WHEN[operation]
+        )
+    ]
 
 
 def drop_first_ride_trigger_statements(dialect: str) -> list[str]:

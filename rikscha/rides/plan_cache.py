@@ -35,6 +35,7 @@ from rikscha.extensions import db
 from rikscha.lru import LruMap
 from rikscha.rides.models import PlanningChanges
 from rikscha.scheduling import BookingRules, DayPlan, assignable_starts
+from rikscha.sql_triggers import sqlite_trigger
 
 # Who may drive when: what the drivers' side of a plan (the roster) is built from.
 ROSTER_TABLES = (
@@ -127,11 +128,7 @@ def trigger_statements(dialect: str, tables, roster_tables, planning_tables=None
             for statement in _bump_statements("sqlite", counter)
         )
         for operation in ("INSERT", "UPDATE", "DELETE"):
-            name = f"trg_planning_{table}_{operation.lower()}"
-            statements += [
-                f"DROP TRIGGER IF EXISTS {name}",
-                f"CREATE TRIGGER {name} AFTER {operation} ON {table} BEGIN {body}; END",
-            ]
+            statements += sqlite_trigger(f"trg_planning_{table}_{operation.lower()}", operation, table, body)
     return statements
 
 

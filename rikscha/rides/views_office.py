@@ -127,6 +127,7 @@ def _render(template: str, **context):
         "weekday_labels": WEEKDAY_LABELS,
         "absence_labels": dict(ABSENCE_REASONS),
     }
+    # A view may pass its own map instead (translated once, for a page that shows it in every row).
     return render_template(f"rides/office/{template}", **{**labels, **context})
 
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import create_engine, delete, insert, select, text, update
 
 from rikscha.extensions import db
-from rikscha.rides.models import Ride, Rider
+from rikscha.rides import first_rides as first_ride_module
+from rikscha.rides.models import Ride, Rider, RideStatus
 from rikscha.rides.services import complete_ride
 from tests.factories import make_driver, make_rickshaw, make_ride, make_rider
 
@@ -25,6 +26,10 @@ BASE = datetime(2026, 3, 2, 9, tzinfo=UTC)
 def first_rides(rider_ids) -> dict[int, datetime | None]:
     rows = db.session.execute(select(Rider.id, Rider.first_ride_at).where(Rider.id.in_(rider_ids)))
     return dict(rows.all())
+
+
+def test_the_triggers_name_the_completed_status_as_the_app_does():
+    assert first_ride_module.COMPLETED == RideStatus.COMPLETED.value
 
 
 def test_completing_a_booked_ride_sets_it_and_a_later_one_does_not_move_it(app):
