@@ -74,10 +74,10 @@ def install_fast_gettext(app) -> None:
         ),
         newstyle=True,
     )
-    # The same as the newstyle callables just installed, called directly. A template's `_()`
-    # otherwise passes through three Jinja context calls (the alias, the newstyle wrapper, the
-    # function above), about 20 µs where the translation itself takes 1; pages with a list of
-    # cards translate a hundred labels.
+    # The same as the newstyle callables just installed (still used by pgettext), called directly.
+    # A template's `_()` otherwise passes through three Jinja context calls (the alias, the newstyle
+    # wrapper, the function above): 8.6 µs a call against 4.7 µs on the development VM, and pages
+    # with a list of cards translate a hundred labels.
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
 
