@@ -91,8 +91,8 @@ class Section:
     @property
     def chart_summary(self) -> str:
         """A sentence naming the largest bar (the chart's <desc>; the table has every value)."""
-        chart = self.chart
-        if not self.rows or chart is None:
+        chart = self.chart  # None without rows or without a chart column
+        if chart is None:
             return ""
         header, cells = max(self.rows, key=lambda row: row[1][self.chart_column].value or 0)
         names = {

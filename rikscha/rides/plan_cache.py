@@ -224,11 +224,12 @@ def database_key() -> str:
 def cached_roster(day: date, zone: str, load: Callable[[], T]) -> T:
     """`load()`: the drivers who may drive on `day` and when, reused while the roster counter stands.
 
-    Bookings use it too, inside their transaction: the counter is read fresh each time, so the
-    roster is never older than a fresh read would be, and it changes rarely (a driver's hours,
-    absence, qualification or account), while every booking bumps the planning counter.
+    Bookings use it too, inside their transaction: there the counter is read fresh each time, so
+    the roster is never older than a fresh read would be, and it changes rarely (a driver's hours,
+    absence, qualification or account), while every booking bumps the planning counter. A
+    read-only request uses the counter it read at its start, with the planning counter.
     """
-    version = planning_version(ROSTER_COUNTER)
+    version = version_for_request(ROSTER_COUNTER)
     if version is None:
         return load()
     key = (database_key(), version, day, zone)

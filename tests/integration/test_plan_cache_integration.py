@@ -112,6 +112,16 @@ def test_bookings_reuse_the_roster_until_a_driver_changes(app, client, world):
     assert response.status_code == 409 and response.json["error"]["code"] == "slot_taken", response.json
 
 
+def test_listing_free_times_reads_the_counters_once(app, client, world):
+    """A plan built for free times keys its roster on the counters the request read at its start."""
+    free_times(client, world.token)  # the token's owner is remembered from here on
+    other_worker(app, "UPDATE rickshaws SET seats = seats WHERE id = :id", id=world.rickshaw)  # plan stale
+    with recorded(app) as statements:
+        free_times(client, world.token)
+    assert any("FROM rickshaws" in s for s in statements)  # the plan was built anew (the roster reused)
+    assert len([s for s in statements if "FROM planning_changes" in s]) == 1
+
+
 def test_a_write_rolled_back_changes_nothing(app, world):
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
