@@ -152,9 +152,11 @@ def register_templating(app: Flask) -> None:
     from rikscha.auth.roles import ROLE_LABELS
     from rikscha.forms import ActionForm, use_fast_html_params
     from rikscha.i18n import register_filters
+    from rikscha.jinja_output import install as install_escape_to_str
     from rikscha.navigation import navigation_for
     from rikscha.rides.settings import office_phone
 
+    install_escape_to_str(app.jinja_env)
     register_filters(app)
     use_fast_html_params()
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import core as widget_core
 
 from rikscha.i18n import lazy_gettext as _l
+from rikscha.jinja_output import escape_output
 
 
 class ActionForm(FlaskForm):
@@ -51,7 +54,8 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-_QUOTE, _QUOTE_ENTITY = Markup('"'), Markup("&quot;")
+# Markup values keep their quotes: WTForms writes them as &quot; (plain text's become &#34;).
+_QUOTE, _QUOTE_ENTITY = '"', "&quot;"
 WTFORMS_HTML_PARAMS = widget_core.html_params  # the library's own, kept for comparison
 
 
@@ -64,12 +68,17 @@ def html_params(**kwargs) -> Markup:
     """
     params = []
     for key, value in sorted(kwargs.items()):
-        name = escape(widget_core.clean_key(key))
+        name = _attribute_name(key)
         if value is True:
             params.append(name)
         elif value is not False:
-            params.append(f'{name}="{escape(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
+            params.append(f'{name}="{escape_output(value).replace(_QUOTE, _QUOTE_ENTITY)}"')
     return Markup(" ".join(params))
+
+
+@lru_cache(maxsize=256)
+def _attribute_name(key: str) -> str:
+    return escape_output(widget_core.clean_key(key))
 
 
 def use_fast_html_params() -> None:

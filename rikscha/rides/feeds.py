@@ -6,16 +6,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import force_locale
-from sqlalchemy import or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 
 from rikscha.audit.services import record_event
 from rikscha.auth.models import User
 from rikscha.auth.roles import Role
 from rikscha.extensions import db
 from rikscha.notifications.ics import calendar, event_lines
-from rikscha.rides.models import CalendarFeed, Ride, RideStatus, ride_list_options, rider_managers
+from rikscha.rides.models import (
+    ACTIVE_STATUSES,
+    CalendarFeed,
+    Ride,
+    RideStatus,
+    ride_list_options,
+    rider_managers,
+)
 
 FEED_PAST = timedelta(days=14)
 FEED_AHEAD = timedelta(days=90)
@@ -23,20 +31,47 @@ FEED_AHEAD = timedelta(days=90)
 _REFRESH = ("REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H")
 
 
-def driver_rides(driver: User, start: datetime, end: datetime, *, statuses) -> list[Ride]:
-    """The driver's rides starting in [start, end) with one of `statuses`, in time order (one query)."""
+def driver_rides(
+    driver: User, start: datetime, end: datetime, *, statuses, unfinished_from: datetime | None = None
+) -> list[Ride]:
+    """The driver's rides starting in [start, end) with one of `statuses`, in time order (one query).
+
+    With `unfinished_from`, the same query also returns the rides starting in [unfinished_from,
+    start) that are still active: started but neither completed nor reported as a no-show.
+    """
     return list(
         db.session.scalars(
-            select(Ride)
-            .where(
-                Ride.driver_id == driver.id,
-                Ride.status.in_(statuses),
-                Ride.start_at >= start,
-                Ride.start_at < end,
-            )
-            .order_by(Ride.start_at, Ride.id)
-            .options(*ride_list_options())
+            _driver_rides_statement(),
+            {
+                "driver_id": driver.id,
+                "start": start,
+                "end": end,
+                "statuses": list(statuses),
+                "unfinished_from": unfinished_from or start,
+                "active": list(ACTIVE_STATUSES),
+            },
         )
+    )
+
+
+@cache
+def _driver_rides_statement() -> Select:
+    """driver_rides()'s statement, built once per process (building it and its cache key cost more
+    than running it). One range of ix_rides_driver_start; the unfinished days are few rows."""
+    start, unfinished_from = bindparam("start"), bindparam("unfinished_from")
+    return (
+        select(Ride)
+        .where(
+            Ride.driver_id == bindparam("driver_id"),
+            Ride.start_at >= unfinished_from,
+            Ride.start_at < bindparam("end"),
+            or_(
+                and_(Ride.start_at >= start, Ride.status.in_(bindparam("statuses", expanding=True))),
+                and_(Ride.start_at < start, Ride.status.in_(bindparam("active", expanding=True))),
+            ),
+        )
+        .order_by(Ride.start_at, Ride.id)
+        .options(*ride_list_options())
     )
 
 

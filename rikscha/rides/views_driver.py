@@ -96,14 +96,19 @@ def render_plan():
     tz, today = office_zone(), _today(now)
     today_start = local_day_bounds(today, tz).start
     week_end = local_day_bounds(today + timedelta(days=7), tz).start
-    rides = driver_rides(current_user, today_start, week_end, statuses=_SHOWN)
+    rides = driver_rides(
+        current_user, today_start, week_end, statuses=_SHOWN, unfinished_from=today_start - _OPEN_BACK
+    )
     days: dict[date, list[Ride]] = defaultdict(list)
+    unfinished = []
     for ride in rides:
+        if ride.start_at < today_start:
+            unfinished.append(ride)
+            continue
         day = ride.start_at.astimezone(tz).date()
         # Finished rides only for today; later days show what is still to drive.
         if ride.active or day == today:
             days[day].append(ride)
-    unfinished = driver_rides(current_user, today_start - _OPEN_BACK, today_start, statuses=ACTIVE_STATUSES)
     return _page(
         "rides/driver/plan.html", days=sorted(days.items()), unfinished=unfinished, today=today, now=now
     )

@@ -118,6 +118,26 @@ def test_plan_finished_rides_show_today_only(client, app, as_driver):
     assert "Thea Donnerstag" not in page
 
 
+def test_plan_offers_only_active_rides_of_the_last_two_weeks_for_completing(client, app, as_driver):
+    with app.app_context():
+        driver = as_driver["driver"]
+        done = make_ride(rider=make_rider(name="Doris Erledigt"), start=berlin(date(2026, 11, 30), 14))
+        gone = make_ride(rider=make_rider(name="Nils Nichterschienen"), start=berlin(date(2026, 11, 28), 9))
+        old = make_ride(rider=make_rider(name="Alma Alt"), start=berlin(date(2026, 11, 16), 10))
+        recent = make_ride(rider=make_rider(name="Rita Rechtzeitig"), start=berlin(date(2026, 11, 17), 10))
+        for ride in (done, gone, old, recent):
+            ride.driver_id = driver.id
+        done.status, gone.status = "completed", "no_show"
+        db.session.commit()
+    page = _text(client.get("/fahrer"))
+    unfinished = page[page.index("Noch nicht abgeschlossen") : page.index("Heute, Dienstag")]
+    assert "Olga Offen" in unfinished and "Rita Rechtzeitig" in unfinished
+    assert unfinished.index("Rita Rechtzeitig") < unfinished.index("Olga Offen")  # in time order
+    for name in ("Doris Erledigt", "Nils Nichterschienen", "Alma Alt", "Berta Beispiel"):
+        assert name not in unfinished
+    assert "Doris Erledigt" not in page and "Alma Alt" not in page
+
+
 def test_plan_empty_state(client, app, login):
     with app.app_context():
         lonely = make_driver(name="Leo Leer")
