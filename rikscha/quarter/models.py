@@ -63,8 +63,9 @@ task_assignees = Table(
     db.metadata,
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    # "Whose tasks / areas?" is asked by user: the primary key starts with the other column.
-    Index("ix_task_assignees_user_id", "user_id"),
+    # "Whose tasks?" is asked by user: the primary key starts with the other column. The task id in
+    # the index answers a caretaker's list from the index alone (PostgreSQL: no heap reads).
+    Index("ix_task_assignees_user_task", "user_id", "task_id"),
 )
 
 round_assignees = Table(
@@ -122,7 +123,9 @@ class Task(db.Model):
     __table_args__ = (
         # A round's occurrence exists at most once, however often generation runs.
         UniqueConstraint("round_id", "occurrence", name="uq_tasks_round_occurrence"),
-        Index("ix_tasks_status_due", "status", "due_date"),
+        # Active tasks by due date, with the columns of a caretaker's task card: PostgreSQL lists
+        # them from the index alone instead of reading a heap page per open task of the city.
+        Index("ix_tasks_status_due_card", "status", "due_date", "area_id", "priority", "id", "title"),
         Index("ix_tasks_area_status", "area_id", "status"),
         # The funders' report: tasks done in a period, counted by area and by category.
         Index("ix_tasks_status_done", "status", "done_at", "area_id", "category"),

@@ -396,9 +396,9 @@ def _my_tasks_query() -> Select:
     """The statement of my_tasks(), built once per process (user and date are bound per call).
 
     Which tasks: visible_tasks_clause(), but asked as a union of two lookups among the active
-    tasks in the window (by ix_tasks_status_due, checking the task_assignees key before a task's
-    row is read; by ix_tasks_area_status), so neither the caretaker's whole assignment history
-    nor every open task's row is read. Each part carries the columns shown: joining the union back
+    tasks in the window (by ix_tasks_status_due_card, which holds the shown columns, matched
+    against the caretaker's ix_task_assignees_user_task; by ix_tasks_area_status), so neither
+    the caretaker's whole assignment history nor every open task's row is read. Each part carries the columns shown: joining the union back
     to `tasks` made PostgreSQL scan the whole table. The checklist is counted, not loaded.
     """
     user_id = bindparam("user_id")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from rikscha.audit.services import record_view
 from rikscha.auth.roles import Role, roles_required
@@ -27,8 +26,9 @@ from rikscha.rides.forms import (
     SlotQueryForm,
 )
 from rikscha.rides.labels import STATUS_LABELS
-from rikscha.rides.models import ACTIVE_STATUSES, CancelReason, Place, Ride, Rider
-from rikscha.rides.riders import can_see_ride, create_rider, riders_query, update_rider
+from rikscha.rides.managed_rides import managed_ride_lists
+from rikscha.rides.models import CancelReason, Place, Ride, Rider
+from rikscha.rides.riders import can_see_ride, create_rider, is_office, riders_query, update_rider
 from rikscha.rides.services import (
     RideRequest,
     available_slots,
@@ -41,7 +41,6 @@ from rikscha.rides.services import (
 from rikscha.rides.settings import current_rules, office_phone
 from rikscha.scheduling import opening_windows
 
-PAST_RIDES_SHOWN = 20
 # Weather and vehicle are the office's reasons; residents cancel for themselves.
 RESIDENT_CANCEL_REASONS = (CancelReason.RIDER, CancelReason.ILLNESS, CancelReason.WEATHER, CancelReason.OTHER)
 
@@ -60,39 +59,6 @@ def _my_ride_or_404(ride_id: int) -> Ride:
     if not can_see_ride(current_user, ride):
         abort(404)
     return ride
-
-
-@dataclass(frozen=True, slots=True)
-class ListedRide:
-    """A row of the resident's ride lists: plain values (a care home lists dozens of rides)."""
-
-    id: int
-    start_at: datetime
-    end_at: datetime
-    status: str
-    rider_name: str
-    destination: str
-
-
-def _my_listed_rides(*conditions, order_by, limit: int | None = None) -> list[ListedRide]:
-    """Rides of the riders the current user manages, as rows with the rider's name and the goal."""
-    rider_ids = riders_query(current_user).with_only_columns(Rider.id).order_by(None)
-    query = (
-        select(
-            Ride.id,
-            Ride.start_at,
-            Ride.end_at,
-            Ride.status,
-            Rider.name,
-            func.coalesce(Place.name, Ride.destination_text),
-        )
-        .join(Rider, Rider.id == Ride.rider_id)
-        .outerjoin(Place, Place.id == Ride.destination_place_id)
-        .where(Ride.rider_id.in_(rider_ids), *conditions)
-        .order_by(order_by)
-        .limit(limit)
-    )
-    return [ListedRide(*row) for row in db.session.execute(query)]
 
 
 def _rider_form(**kwargs) -> RiderForm:
@@ -184,22 +150,15 @@ def _booking_form(rules, **data) -> BookingForm:
 @bp.get("/bewohner")
 @roles_required(Role.RESIDENT)
 def resident_home():
-    now = utcnow()
-    upcoming = _my_listed_rides(
-        Ride.status.in_(ACTIVE_STATUSES), Ride.start_at >= now, order_by=Ride.start_at
-    )
-    past = _my_listed_rides(
-        or_(Ride.start_at < now, Ride.status.not_in(ACTIVE_STATUSES)),
-        order_by=Ride.start_at.desc(),
-        limit=PAST_RIDES_SHOWN,
-    )
-    has_riders = (
+    lists = managed_ride_lists(current_user.id, office=is_office(current_user), now=utcnow())
+    # Listed rides are rides of riders the user manages: then there is no need to ask.
+    has_riders = bool(lists.upcoming or lists.past) or (
         db.session.scalar(riders_query(current_user).with_only_columns(Rider.id).limit(1)) is not None
     )
     return render_template(
         "rides/resident/home.html",
-        upcoming=upcoming,
-        past=past,
+        upcoming=lists.upcoming,
+        past=lists.past,
         has_riders=has_riders,
         status_labels=STATUS_LABELS,
     )
