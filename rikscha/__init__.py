@@ -163,13 +163,14 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        from flask_babel import get_locale
         from flask_login import current_user
+
+        from rikscha.i18n import current_locale_name
 
         return {
             "office_name": app.config["RIKSCHA_OFFICE_NAME"],
             "office_phone": office_phone(),
-            "current_locale": str(get_locale()),
+            "current_locale": current_locale_name(),
             "navigation": navigation_for(current_user),
             # Unbound: the header forms must not read the request body (it may be too large).
             "action_form": lambda: ActionForm(formdata=None),

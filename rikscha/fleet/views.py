@@ -48,7 +48,7 @@ from rikscha.fleet.services import (
     service_for,
 )
 from rikscha.forms import ActionForm, choices
-from rikscha.i18n import format_day
+from rikscha.i18n import clock_time, format_day
 from rikscha.messages import error_message
 from rikscha.page_helpers import translated, url_before_id
 from rikscha.rides.labels import STATUS_LABELS as RIDE_STATUS_LABELS
@@ -141,7 +141,7 @@ class _LocalDates:
             return babel_dates.format_datetime(value, fmt, tzinfo=self.zone, locale=self.locale)
         # "d. MMMM, HH:mm": the day part through Babel (once per day), the clock time directly.
         local = value.astimezone(self.zone)
-        return self.date(local.date(), fmt[: -len("HH:mm")]) + local.strftime("%H:%M")
+        return self.date(local.date(), fmt[: -len("HH:mm")]) + clock_time(local)
 
 
 @bp.app_template_filter("fleet_number")

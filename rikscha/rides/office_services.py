@@ -349,7 +349,7 @@ _PLAN_RICKSHAWS = (
 
 def _plan_rides(start: datetime, end: datetime) -> list[PlanRide]:
     rides = []
-    for row in db.session.connection().execute(_PLAN_RIDES, {"start": start, "end": end}):
+    for row in db.session.connection().execute(_PLAN_RIDES, {"start": start, "end": end}).all():
         flags = row[15:]
         rides.append(
             PlanRide(
