@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import lazyload
 
 from rikscha.audit.services import record_event
@@ -45,6 +46,22 @@ def riders_query(user, search: str = ""):
             stored = func.replace(func.replace(func.replace(Rider.phone, " ", ""), "-", ""), "/", "")
             conditions.append(stored.like(f"%{digits}%"))
         query = query.where(or_(*conditions))
+    return query
+
+
+def visible_rider(user, rider_id: int) -> Rider | None:
+    """The rider with this id if `user` may see them (riders_query's rule), else None."""
+    statement = _visible_rider_statement(is_office(user))
+    return db.session.scalar(statement, {"rider_id": rider_id, "user_id": user.id})
+
+
+@cache
+def _visible_rider_statement(office: bool):
+    # Built once per process: every step of the booking wizard asks for its rider.
+    query = select(Rider).where(Rider.id == bindparam("rider_id")).where(Rider.anonymised_at.is_(None))
+    query = query.options(lazyload(Rider.managers))
+    if not office:
+        query = query.join(rider_managers).where(rider_managers.c.user_id == bindparam("user_id"))
     return query
 
 

@@ -28,7 +28,14 @@ from rikscha.rides.forms import (
 from rikscha.rides.labels import STATUS_LABELS
 from rikscha.rides.managed_rides import managed_ride_lists
 from rikscha.rides.models import CancelReason, Place, Ride, Rider
-from rikscha.rides.riders import can_see_ride, create_rider, is_office, riders_query, update_rider
+from rikscha.rides.riders import (
+    can_see_ride,
+    create_rider,
+    is_office,
+    riders_query,
+    update_rider,
+    visible_rider,
+)
 from rikscha.rides.services import (
     RideRequest,
     available_slots,
@@ -51,7 +58,10 @@ RESIDENT_CANCEL_REASONS = (CancelReason.RIDER, CancelReason.ILLNESS, CancelReaso
 def _my_rider_or_404(rider_id) -> Rider:
     if not isinstance(rider_id, int):
         abort(404)
-    return db.first_or_404(riders_query(current_user).where(Rider.id == rider_id))
+    rider = visible_rider(current_user, rider_id)
+    if rider is None:
+        abort(404)
+    return rider
 
 
 def _my_ride_or_404(ride_id: int) -> Ride:
