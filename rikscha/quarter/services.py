@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from operator import attrgetter
 
-from sqlalchemy import Select, bindparam, case, exists, false, func, or_, select, true, union
+from sqlalchemy import Select, bindparam, case, false, func, or_, select, true
 
 from rikscha.audit.services import record_event
 from rikscha.auth.models import User, UserRole
@@ -84,8 +84,9 @@ def is_coordinator(user) -> bool:
     return bool(user and user.is_authenticated and user.has_role(Role.COORDINATOR))
 
 
-def visible_tasks_clause(user_id: int):
-    """Tasks assigned to the caretaker, or in an area the caretaker looks after."""
+def visible_tasks_clause(user_id):
+    """Tasks assigned to the caretaker, or in an area the caretaker looks after (`user_id`: an id
+    or a bind parameter)."""
     return or_(
         Task.id.in_(select(task_assignees.c.task_id).where(task_assignees.c.user_id == user_id)),
         Task.area_id.in_(select(area_caretakers.c.area_id).where(area_caretakers.c.user_id == user_id)),
@@ -395,44 +396,34 @@ def my_tasks(user, *, today: date, days: int = MY_TASKS_DAYS) -> dict:
 def _my_tasks_query() -> Select:
     """The statement of my_tasks(), built once per process (user and date are bound per call).
 
-    Which tasks: visible_tasks_clause(), but asked as a union of two lookups among the active
-    tasks in the window (by ix_tasks_status_due_card, which holds the shown columns, matched
-    against the caretaker's ix_task_assignees_user_task; by ix_tasks_area_status), so neither
-    the caretaker's whole assignment history nor every open task's row is read. Each part carries the columns shown: joining the union back
-    to `tasks` made PostgreSQL scan the whole table. The checklist is counted, not loaded.
+    Which tasks: visible_tasks_clause(), asked as one pass over the active tasks in the window:
+    ix_tasks_status_due_card holds the columns shown, so no task row is read, and the
+    caretaker's assignments (ix_task_assignees_user_task) and areas are each looked up once and
+    matched against it. The checklist is counted, not loaded.
     """
-    user_id = bindparam("user_id")
-
-    def active(*where):
-        return select(Task.id, Task.title, Task.status, Task.priority, Task.due_date, Task.area_id).where(
-            Task.status.in_(ACTIVE_STATUSES), *where
-        )
-
-    visible = union(
-        active(exists().where(task_assignees.c.task_id == Task.id, task_assignees.c.user_id == user_id)),
-        active(
-            Task.area_id.in_(select(area_caretakers.c.area_id).where(area_caretakers.c.user_id == user_id))
-        ),
-    ).subquery()
-    checklist = select(func.count()).where(ChecklistItem.task_id == visible.c.id).correlate(visible)
+    checklist = select(func.count()).where(ChecklistItem.task_id == Task.id).correlate(Task)
     return (
         select(
-            visible.c.id,
-            visible.c.title,
-            visible.c.status,
-            visible.c.priority,
-            visible.c.due_date,
+            Task.id,
+            Task.title,
+            Task.status,
+            Task.priority,
+            Task.due_date,
             Area.name,
             checklist.where(ChecklistItem.done.is_(True)).scalar_subquery(),
             checklist.scalar_subquery(),
         )
-        .join(Area, Area.id == visible.c.area_id)
-        .where(or_(visible.c.due_date.is_(None), visible.c.due_date <= bindparam("until")))
+        .join(Area, Area.id == Task.area_id)
+        .where(
+            Task.status.in_(ACTIVE_STATUSES),
+            or_(Task.due_date.is_(None), Task.due_date <= bindparam("until")),
+            visible_tasks_clause(bindparam("user_id")),
+        )
         .order_by(
-            visible.c.due_date.is_(None),
-            visible.c.due_date,
-            case(PRIORITY_RANK, value=visible.c.priority, else_=1),
-            visible.c.id,
+            Task.due_date.is_(None),
+            Task.due_date,
+            case(PRIORITY_RANK, value=Task.priority, else_=1),
+            Task.id,
         )
         .limit(LIST_LIMIT)
     )
