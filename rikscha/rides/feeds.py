@@ -5,23 +5,27 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import force_locale
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from rikscha.audit.services import record_event
 from rikscha.auth.models import User
 from rikscha.auth.roles import Role
 from rikscha.extensions import db
+from rikscha.fleet.models import Rickshaw
 from rikscha.notifications.ics import calendar, event_lines
 from rikscha.rides.models import (
     ACTIVE_STATUSES,
+    NEED_FIELDS,
     CalendarFeed,
+    Place,
     Ride,
+    Rider,
     RideStatus,
-    ride_list_options,
     rider_managers,
 )
 
@@ -31,36 +35,106 @@ FEED_AHEAD = timedelta(days=90)
 _REFRESH = ("REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H")
 
 
+@dataclass(frozen=True, slots=True)
+class DriverRide:
+    """A ride as the driver's pages show it: the ride's own needs (for this trip), never the
+    rider's stored ones, and of the rider only name and phone."""
+
+    id: int
+    start_at: datetime
+    end_at: datetime
+    status: str
+    pickup: str
+    passengers: int
+    needs: tuple[str, ...]
+    needs_note: str
+    km: float | None
+    rider_name: str
+    rider_phone: str
+    destination: str
+    destination_address: str
+    rickshaw_name: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @classmethod
+    def of(cls, ride: Ride) -> DriverRide:
+        """The same for a loaded ride (the driver's page of one ride)."""
+        place = ride.destination_place
+        return cls(
+            id=ride.id,
+            start_at=ride.start_at,
+            end_at=ride.end_at,
+            status=ride.status,
+            pickup=ride.pickup,
+            passengers=ride.passengers,
+            needs=tuple(ride.needs()),
+            needs_note=ride.needs_note,
+            km=ride.km,
+            rider_name=ride.rider.name,
+            rider_phone=ride.rider.phone,
+            destination=ride.destination,
+            destination_address=place.address if place is not None else "",
+            rickshaw_name=ride.rickshaw.name if ride.rickshaw is not None else None,
+        )
+
+
 def driver_rides(
     driver: User, start: datetime, end: datetime, *, statuses, unfinished_from: datetime | None = None
-) -> list[Ride]:
+) -> list[DriverRide]:
     """The driver's rides starting in [start, end) with one of `statuses`, in time order (one query).
 
     With `unfinished_from`, the same query also returns the rides starting in [unfinished_from,
     start) that are still active: started but neither completed nor reported as a no-show.
     """
-    return list(
-        db.session.scalars(
-            _driver_rides_statement(),
-            {
-                "driver_id": driver.id,
-                "start": start,
-                "end": end,
-                "statuses": list(statuses),
-                "unfinished_from": unfinished_from or start,
-                "active": list(ACTIVE_STATUSES),
-            },
-        )
-    )
+    parameters = {
+        "driver_id": driver.id,
+        "start": start,
+        "end": end,
+        "statuses": list(statuses),
+        "unfinished_from": unfinished_from or start,
+        "active": list(ACTIVE_STATUSES),
+    }
+    db.session.flush()  # Core on the session's connection does not autoflush as a query does
+    rides = []
+    for row in db.session.connection().execute(_driver_rides_statement(), parameters).all():
+        flags = row[_NEEDS_AT : _NEEDS_AT + len(NEED_FIELDS)]
+        needs = tuple(name for name, wanted in zip(NEED_FIELDS, flags, strict=True) if wanted)
+        rides.append(DriverRide(*row[:_NEEDS_AT], needs, *row[_NEEDS_AT + len(NEED_FIELDS) :]))
+    return rides
+
+
+_NEEDS_AT = 6  # the statement's first six columns are DriverRide's first six fields; then the flags
 
 
 @cache
 def _driver_rides_statement() -> Select:
-    """driver_rides()'s statement, built once per process (building it and its cache key cost more
-    than running it). One range of ix_rides_driver_start; the unfinished days are few rows."""
+    """driver_rides()'s statement, built once per process and read as plain rows (building it and
+    the ORM's objects cost more than running it). One range of ix_rides_driver_start; the
+    unfinished days are few rows."""
     start, unfinished_from = bindparam("start"), bindparam("unfinished_from")
     return (
-        select(Ride)
+        select(
+            Ride.id,
+            Ride.start_at,
+            Ride.end_at,
+            Ride.status,
+            Ride.pickup,
+            Ride.passengers,
+            *(getattr(Ride, f"need_{name}") for name in NEED_FIELDS),
+            Ride.needs_note,
+            Ride.km,
+            Rider.name,
+            Rider.phone,
+            func.coalesce(Place.name, Ride.destination_text),
+            func.coalesce(Place.address, ""),
+            Rickshaw.name,
+        )
+        .join(Rider, Rider.id == Ride.rider_id)
+        .outerjoin(Place, Place.id == Ride.destination_place_id)
+        .outerjoin(Rickshaw, Rickshaw.id == Ride.rickshaw_id)
         .where(
             Ride.driver_id == bindparam("driver_id"),
             Ride.start_at >= unfinished_from,
@@ -71,7 +145,6 @@ def _driver_rides_statement() -> Select:
             ),
         )
         .order_by(Ride.start_at, Ride.id)
-        .options(*ride_list_options())
     )
 
 

@@ -20,6 +20,7 @@ from rikscha.extensions import db
 from rikscha.forms import ActionForm, NotBlank
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message, message_for, register_messages
+from rikscha.page_helpers import translated, url_before_id
 from rikscha.rides import bp
 from rikscha.rides.driver_forms import (
     ABSENCE_REASONS,
@@ -36,7 +37,7 @@ from rikscha.rides.drivers import (
     remove_weekly_window,
     weekly_windows,
 )
-from rikscha.rides.feeds import driver_rides
+from rikscha.rides.feeds import DriverRide, driver_rides
 from rikscha.rides.forms import NEED_LABELS, CompleteForm
 from rikscha.rides.labels import STATUS_LABELS
 from rikscha.rides.models import (
@@ -75,11 +76,29 @@ def _today(now: datetime) -> date:
     return now.astimezone(office_zone()).date()
 
 
+# The ride cards' and facts' texts, translated once per page instead of once per card.
+RIDE_TEXTS = {
+    "pickup": _l("Abholung"),
+    "map": _l("Auf der Karte zeigen"),
+    "rider": _l("Fahrgast"),
+    "persons": _l("Personen"),
+    "destination": _l("Ziel"),
+    "notes": _l("Hinweise"),
+    "no_needs": _l("keine besonderen"),
+    "rickshaw": _l("Rikscha"),
+    "time_span": _l("%(start)s–%(end)s Uhr"),
+    "finish": _l("Fahrt abschließen"),
+    "open": _l("Fahrt öffnen"),
+}
+
+
 def _page(template: str, **context):
     return render_template(
         template,
-        need_labels=NEED_LABELS,
-        status_labels=STATUS_LABELS,
+        need_labels=translated(NEED_LABELS),
+        status_labels=translated(STATUS_LABELS),
+        ride_texts=translated(RIDE_TEXTS),
+        ride_url=url_before_id("rides.driver_ride", "ride_id"),
         driver_office_phone=office_phone(),
         **context,
     )
@@ -99,7 +118,7 @@ def render_plan():
     rides = driver_rides(
         current_user, today_start, week_end, statuses=_SHOWN, unfinished_from=today_start - _OPEN_BACK
     )
-    days: dict[date, list[Ride]] = defaultdict(list)
+    days: dict[date, list[DriverRide]] = defaultdict(list)
     unfinished = []
     for ride in rides:
         if ride.start_at < today_start:
@@ -127,6 +146,7 @@ def _render_ride(ride: Ride, *, complete_form: CompleteForm | None = None, statu
     return _page(
         "rides/driver/ride.html",
         ride=ride,
+        facts=DriverRide.of(ride),
         can_finish=can_finish,
         now=now,
         complete_form=complete_form or CompleteForm(formdata=None),

@@ -9,8 +9,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import event, select
 
+from rikscha.auth.models import User
 from rikscha.extensions import db
 from rikscha.rides import views_driver
+from rikscha.rides.feeds import DriverRide, driver_rides
 from rikscha.rides.models import DriverAbsence, DriverAvailability, Ride
 from tests.factories import make_driver, make_rickshaw, make_ride, make_rider
 
@@ -136,6 +138,21 @@ def test_plan_offers_only_active_rides_of_the_last_two_weeks_for_completing(clie
     for name in ("Doris Erledigt", "Nils Nichterschienen", "Alma Alt", "Berta Beispiel"):
         assert name not in unfinished
     assert "Doris Erledigt" not in page and "Alma Alt" not in page
+
+
+def test_listed_rides_carry_what_the_ride_page_shows(app, as_driver):
+    """The lists' rows (one query) and the single ride's page (loaded ride) state the same facts."""
+    with app.app_context():
+        driver = db.session.get(User, as_driver["driver"].id)
+        db.session.get(Ride, as_driver["rides"]["started"]).km = 4.5
+        listed = driver_rides(
+            driver, berlin(TUESDAY, 0), berlin(date(2026, 12, 8), 0), statuses=("confirmed", "requested")
+        )
+        assert {ride.rider_name for ride in listed} >= {"Berta Beispiel", "Thea Donnerstag"}
+        for row in listed:
+            assert row == DriverRide.of(db.session.get(Ride, row.id))
+        started = next(row for row in listed if row.id == as_driver["rides"]["started"])
+        assert started.needs == ("blanket",) and started.rickshaw_name == "Rosi"
 
 
 def test_plan_empty_state(client, app, login):
