@@ -151,7 +151,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_templating(app: Flask) -> None:
     from rikscha.auth.roles import ROLE_LABELS
     from rikscha.forms import ActionForm, use_fast_html_params
-    from rikscha.i18n import register_filters
+    from rikscha.i18n import current_locale_name, register_filters
     from rikscha.jinja_output import install as install_escape_to_str
     from rikscha.navigation import navigation_for
     from rikscha.rides.settings import office_phone
@@ -164,8 +164,6 @@ def register_templating(app: Flask) -> None:
     @app.context_processor
     def _globals():
         from flask_login import current_user
-
-        from rikscha.i18n import current_locale_name
 
         return {
             "office_name": app.config["RIKSCHA_OFFICE_NAME"],

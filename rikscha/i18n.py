@@ -32,37 +32,35 @@ def current_translations():
     """Flask-Babel's catalog for the current locale, found once per request and locale.
 
     Flask-Babel resolves locale and domain through several context lookups on every call (about
-    30 µs), and long pages translate a thousand strings. Keyed on the locale object, because
-    force_locale() (German e-mails, calendar feeds) swaps it in the middle of a request.
+    30 µs), and long pages translate a thousand strings.
     """
-    try:
-        babel_context = g.get("_flask_babel")
-    except RuntimeError:  # no app context: Flask-Babel answers with the untranslated strings
-        return get_translations()
-    locale = getattr(babel_context, "babel_locale", None)
-    if locale is None:  # not resolved yet: Flask-Babel resolves and remembers it now
-        return get_translations()
-    cached = getattr(babel_context, "rikscha_translations", None)
-    if cached is None or cached[0] is not locale:
-        cached = (locale, get_translations())
-        babel_context.rikscha_translations = cached
-    return cached[1]
+    return _remembered_per_locale("rikscha_translations", get_translations)
 
 
 def current_locale_name() -> str:
-    """str(get_locale()), remembered with the locale like current_translations() (a date on every
-    card asked Flask-Babel each time)."""
+    """str(get_locale()), found once per request and locale (a date on every card asked
+    Flask-Babel each time)."""
+    return _remembered_per_locale("rikscha_locale_name", _locale_name)
+
+
+def _locale_name() -> str:
+    return str(get_locale())
+
+
+def _remembered_per_locale(name: str, compute):
+    """compute(), kept on Flask-Babel's request context under `name` and keyed on the locale
+    object, because force_locale() (German e-mails, calendar feeds) swaps it mid-request."""
     try:
         babel_context = g.get("_flask_babel")
-    except RuntimeError:
-        return str(get_locale())
+    except RuntimeError:  # no app context: Flask-Babel answers for the default locale
+        return compute()
     locale = getattr(babel_context, "babel_locale", None)
-    if locale is None:
-        return str(get_locale())
-    cached = getattr(babel_context, "rikscha_locale_name", None)
+    if locale is None:  # not resolved yet: Flask-Babel resolves and remembers it now
+        return compute()
+    cached = getattr(babel_context, name, None)
     if cached is None or cached[0] is not locale:
-        cached = (locale, str(locale))
-        babel_context.rikscha_locale_name = cached
+        cached = (locale, compute())
+        setattr(babel_context, name, cached)
     return cached[1]
 
 
@@ -117,8 +115,8 @@ def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **vari
 
 
 def clock_time(moment: datetime) -> str:
-    """ "HH:MM" of a datetime as it is (convert it to local time first): strftime takes 5 µs for
-    an aware datetime, this 0.8 µs, and the day plan shows two times on each of hundreds of rows."""
+    """The hours and minutes of `moment` as "HH:MM" (convert it to local time first): strftime
+    takes 5 µs for an aware datetime, this 0.8 µs, and the day plan shows two on each row."""
     return f"{moment.hour:02d}:{moment.minute:02d}"
 
 

@@ -10,7 +10,8 @@ from operator import attrgetter
 from sqlalchemy import CompoundSelect, bindparam, func, literal, or_, select, union_all
 
 from rikscha.extensions import db
-from rikscha.rides.models import ACTIVE_STATUSES, Place, Ride, Rider, rider_managers
+from rikscha.rides.models import ACTIVE_STATUSES, Place, Ride, Rider
+from rikscha.rides.riders import visible_only
 
 PAST_RIDES_SHOWN = 20
 _UPCOMING, _PAST = 0, 1
@@ -47,9 +48,7 @@ def managed_ride_lists(user_id: int, *, office: bool, now: datetime) -> RideList
 @cache
 def _lists_statement(office: bool) -> CompoundSelect:
     """Built once per process and kind of user (building it cost more than running it)."""
-    riders = select(Rider.id).where(Rider.anonymised_at.is_(None))
-    if not office:
-        riders = riders.join(rider_managers).where(rider_managers.c.user_id == bindparam("user_id"))
+    riders = visible_only(select(Rider.id), office=office, user_id=bindparam("user_id"))
     now = bindparam("now")
 
     def rides(part: int):

@@ -28,15 +28,9 @@ def can_see_ride(user, ride: Ride) -> bool:
 
 def riders_query(user, search: str = ""):
     """Riders visible to `user`, by name, optionally filtered by name or phone."""
-    # Visibility is decided by the join below; the managers themselves are rarely shown.
-    query = (
-        select(Rider)
-        .where(Rider.anonymised_at.is_(None))
-        .order_by(Rider.name, Rider.id)
-        .options(lazyload(Rider.managers))
-    )
-    if not is_office(user):
-        query = query.join(rider_managers).where(rider_managers.c.user_id == user.id)
+    # Visibility is a join (visible_only); the managers themselves are rarely shown: not loaded.
+    query = select(Rider).order_by(Rider.name, Rider.id).options(lazyload(Rider.managers))
+    query = visible_only(query, office=is_office(user), user_id=user.id)
     if search:
         pattern = f"%{search.strip()}%"
         digits = "".join(ch for ch in search if ch.isdigit())
@@ -58,11 +52,19 @@ def visible_rider(user, rider_id: int) -> Rider | None:
 @cache
 def _visible_rider_statement(office: bool):
     # Built once per process: every step of the booking wizard asks for its rider.
-    query = select(Rider).where(Rider.id == bindparam("rider_id")).where(Rider.anonymised_at.is_(None))
-    query = query.options(lazyload(Rider.managers))
-    if not office:
-        query = query.join(rider_managers).where(rider_managers.c.user_id == bindparam("user_id"))
-    return query
+    query = select(Rider).where(Rider.id == bindparam("rider_id")).options(lazyload(Rider.managers))
+    return visible_only(query, office=office, user_id=bindparam("user_id"))
+
+
+def visible_only(query, *, office: bool, user_id):
+    """`query` (over riders) restricted to the riders one may see: none anonymised, and for anyone
+    but the office only those `user_id` (an id or a bind parameter) manages."""
+    query = query.where(Rider.anonymised_at.is_(None))
+    if office:
+        return query
+    return query.join(rider_managers, rider_managers.c.rider_id == Rider.id).where(
+        rider_managers.c.user_id == user_id
+    )
 
 
 def _apply(rider: Rider, *, name, phone, email, address, needs, needs_note) -> None:
