@@ -26,6 +26,7 @@ from rikscha.rides.models import (
     Ride,
     Rider,
     RideStatus,
+    needs_from_flags,
     rider_managers,
 )
 
@@ -101,8 +102,9 @@ def driver_rides(
     rides = []
     for row in db.session.connection().execute(_driver_rides_statement(), parameters).all():
         flags = row[_NEEDS_AT : _NEEDS_AT + len(NEED_FIELDS)]
-        needs = tuple(name for name, wanted in zip(NEED_FIELDS, flags, strict=True) if wanted)
-        rides.append(DriverRide(*row[:_NEEDS_AT], needs, *row[_NEEDS_AT + len(NEED_FIELDS) :]))
+        rides.append(
+            DriverRide(*row[:_NEEDS_AT], tuple(needs_from_flags(flags)), *row[_NEEDS_AT + len(NEED_FIELDS) :])
+        )
     return rides
 
 
@@ -123,7 +125,7 @@ def _driver_rides_statement() -> Select:
             Ride.status,
             Ride.pickup,
             Ride.passengers,
-            *(getattr(Ride, f"need_{name}") for name in NEED_FIELDS),
+            *Ride.need_flag_columns(),
             Ride.needs_note,
             Ride.km,
             Rider.name,

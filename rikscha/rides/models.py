@@ -66,6 +66,12 @@ rider_managers = Table(
 )
 
 
+def needs_from_flags(flags) -> list[str]:
+    """The names of the needs whose flag is set, given the flags in NEED_FIELDS order (a row's
+    need_* columns, as need_flag_columns() selects them)."""
+    return [name for name, wanted in zip(NEED_FIELDS, flags, strict=True) if wanted]
+
+
 class NeedsMixin:
     need_rollator: Mapped[bool] = mapped_column(default=False)
     need_help_getting_in: Mapped[bool] = mapped_column(default=False)
@@ -76,6 +82,11 @@ class NeedsMixin:
 
     def needs(self) -> list[str]:
         return [name for name in NEED_FIELDS if getattr(self, f"need_{name}")]
+
+    @classmethod
+    def need_flag_columns(cls) -> list:
+        """The need_* columns in NEED_FIELDS order, for statements that read plain rows."""
+        return [getattr(cls, f"need_{name}") for name in NEED_FIELDS]
 
 
 class Rider(NeedsMixin, db.Model):

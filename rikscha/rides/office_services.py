@@ -34,6 +34,7 @@ from rikscha.rides.models import (
     Ride,
     Rider,
     RideStatus,
+    needs_from_flags,
 )
 from rikscha.rides.planning import load_day_plan
 from rikscha.rides.services import local_day
@@ -304,7 +305,6 @@ class DayPlanView:
 
 def _plan_rides_query():
     driver, rickshaw, place = aliased(User), aliased(Rickshaw), aliased(Place)
-    need_columns = [getattr(Ride, f"need_{name}") for name in NEED_FIELDS]
     return (
         select(
             Ride.id,
@@ -322,7 +322,7 @@ def _plan_rides_query():
             rickshaw.name,
             Ride.driver_id,
             driver.name,
-            *need_columns,
+            *Ride.need_flag_columns(),
         )
         .join(Rider, Rider.id == Ride.rider_id)
         .outerjoin(rickshaw, rickshaw.id == Ride.rickshaw_id)
@@ -354,7 +354,7 @@ def _plan_rides(start: datetime, end: datetime) -> list[PlanRide]:
         rides.append(
             PlanRide(
                 *row[:8],
-                [name for name, wanted in zip(NEED_FIELDS, flags, strict=True) if wanted],
+                needs_from_flags(flags),
                 *row[8:15],
             )
         )
