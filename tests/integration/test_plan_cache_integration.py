@@ -6,7 +6,7 @@ a script, plain SQL on another connection) must invalidate it just like the app'
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +15,12 @@ from sqlalchemy import create_engine, text
 import rikscha.api.rides as rides_api
 from rikscha.extensions import db
 from rikscha.rides.models import Ride
-from rikscha.rides.plan_cache import ROSTER_COUNTER, planning_triggers_paused, planning_version
+from rikscha.rides.plan_cache import (
+    ROSTER_COUNTER,
+    cached_roster,
+    planning_triggers_paused,
+    planning_version,
+)
 from rikscha.rides.settings import current_settings, ensure_settings
 from tests.factories import make_driver, make_rickshaw, make_rider, make_token, make_user
 from tests.integration.test_migrations_integration import expected_triggers, triggers
@@ -110,6 +115,17 @@ def test_bookings_reuse_the_roster_until_a_driver_changes(app, client, world):
     other_worker(app, "DELETE FROM driver_availability WHERE driver_id = :id", id=world.driver)
     response = book_at(client, world, "2026-12-02T12:00:00+01:00")
     assert response.status_code == 409 and response.json["error"]["code"] == "slot_taken", response.json
+
+
+def test_the_rosters_of_every_bookable_day_stay_remembered(app, world):
+    """Bookings come in for any day up to the horizon (at most 365 days): a round over all of them
+    must find each day's roster again, not push the first days out before they come round."""
+    days = [date(2026, 12, 2) + timedelta(days=n) for n in range(366)]
+    loaded = []
+    with app.app_context():
+        for day in days + days:
+            cached_roster(day, "Europe/Berlin", lambda day=day: loaded.append(day) or ())
+    assert loaded == days
 
 
 def test_listing_free_times_reads_the_counters_once(app, client, world):
