@@ -126,7 +126,8 @@ class MaintenanceRecord(db.Model):
     __table_args__ = (
         CheckConstraint("odometer_km >= 0", name="odometer_not_negative"),
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
-        Index("ix_maintenance_records_rickshaw_at", "rickshaw_id", "performed_at"),
+        # A rickshaw's last inspection: by time, then id (the fleet overview), from the index alone.
+        Index("ix_maintenance_records_rickshaw_at_id", "rickshaw_id", "performed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,7 +177,7 @@ class ChargingSession(db.Model):
         CheckConstraint("soc_before BETWEEN 0 AND 100 AND soc_after BETWEEN 0 AND 100", name="soc_range"),
         CheckConstraint("soc_after >= soc_before", name="soc_not_decreasing"),
         CheckConstraint("energy_kwh IS NULL OR energy_kwh >= 0", name="energy_not_negative"),
-        Index("ix_charging_sessions_rickshaw_start", "rickshaw_id", "start_at"),
+        Index("ix_charging_sessions_rickshaw_start_id", "rickshaw_id", "start_at", "id"),
         Index("ix_charging_sessions_station_start", "station_id", "start_at"),
         # The funders' report: sessions and energy per rickshaw in a period.
         Index("ix_charging_sessions_start", "start_at", "rickshaw_id", "energy_kwh"),

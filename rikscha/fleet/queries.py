@@ -177,8 +177,8 @@ def _fleet_cards_query() -> Select:
     """The statement of fleet_cards(), built once per process (it has no parameters).
 
     Each correlated subquery is one index lookup per rickshaw: the last inspection by
-    ix_maintenance_records_rickshaw_at, open defects by ix_defect_reports_rickshaw_open, the last
-    charge by ix_charging_sessions_rickshaw_start (a rickshaw's sessions never overlap, so its
+    ix_maintenance_records_rickshaw_at_id, open defects by ix_defect_reports_rickshaw_open, the last
+    charge by ix_charging_sessions_rickshaw_start_id (a rickshaw's sessions never overlap, so its
     last one is the one that started last) and then by its key.
     """
     last_inspection = (

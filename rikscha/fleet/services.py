@@ -321,7 +321,7 @@ def fleet_overview(today: date) -> list[FleetRow]:
         ).all()
     )
     # A rickshaw's sessions never overlap, so its last one is the one that started last: one index
-    # lookup per rickshaw (ix_charging_sessions_rickshaw_start) instead of reading the whole history.
+    # lookup per rickshaw (ix_charging_sessions_rickshaw_start_id) instead of reading the whole history.
     previous = aliased(ChargingSession)
     last_start = (
         select(func.max(previous.start_at))
