@@ -37,8 +37,8 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:  # PostgreSQL's, in the UTC session (configure_engine)
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
@@ -114,6 +114,12 @@ def configure_engine(engine: Engine, *, ping_after_idle: float, random_page_cost
 
     if engine.dialect.name != "sqlite":
         _ping_connections_after_idle(engine, ping_after_idle)
+        if engine.dialect.name == "postgresql":
+            # Timestamps come back in the session's zone. In UTC psycopg gives them datetime's own
+            # UTC, which UTCDateTime passes on as it is; in a named zone (a server's "Etc/UTC" or
+            # "Europe/Berlin") each value gets a ZoneInfo and is converted once more: 0.55 against
+            # 0.23 µs a timestamp, and a day plan reads four hundred. The same instants either way.
+            _set_on_connect(engine, "SET TIME ZONE 'UTC'")
         if random_page_cost and engine.dialect.name == "postgresql":
             _set_on_connect(engine, f"SET random_page_cost = {float(random_page_cost)}")
         return

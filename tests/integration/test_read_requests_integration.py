@@ -128,3 +128,28 @@ def test_sessions_plan_for_cached_data_and_keep_it_across_requests(make_app):
     untouched = make_app(DATABASE_RANDOM_PAGE_COST=0)
     with untouched.app_context():
         assert db.session.scalar(text("SHOW random_page_cost")) == "4"
+
+
+@pytest.mark.postgresql_only
+def test_sessions_read_timestamps_in_utc_whatever_the_servers_zone(make_app, database_url):
+    """The app's sessions set UTC (psycopg then gives datetime's own UTC, the cheap case); a
+    connection in the office's zone sees the same instant."""
+    from datetime import UTC, datetime
+
+    server = make_app()
+    moment = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    with server.test_request_context("/", method="POST"):
+        assert db.session.scalar(text("SHOW TIME ZONE")) == "UTC"
+        event = AuditEvent(at=moment, action="check", entity="clock", summary="")
+        db.session.add(event)
+        db.session.commit()
+        event_id = event.id
+    with server.test_request_context("/", method="GET"):  # read requests run in autocommit mode
+        assert db.session.scalar(text("SHOW TIME ZONE")) == "UTC"
+        read = db.session.scalar(select(AuditEvent.at).where(AuditEvent.id == event_id))
+        assert read == moment and read.tzinfo is UTC
+    berlin = create_engine(database_url, connect_args={"options": "-c TimeZone=Europe/Berlin"})
+    with berlin.connect() as connection:
+        shown = connection.execute(text("SELECT at::text FROM audit_events WHERE id = :id"), {"id": event_id})
+        assert shown.scalar_one() == "2026-12-02 10:00:00+01"
+    berlin.dispose()
