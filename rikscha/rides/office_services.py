@@ -340,10 +340,10 @@ def _plan_rides_query():
 # Built once, run through Core: building the joins of aliased entities and the ORM's handling of
 # the result cost more than the database's answer (the office's start page shows the plan too).
 _PLAN_RIDES = _plan_rides_query()
-_PLAN_RICKSHAWS = (
-    select(Rickshaw.id, Rickshaw.name, Rickshaw.kind, Rickshaw.seats, Rickshaw.status)
-    .where((Rickshaw.status != RickshawStatus.RETIRED.value) | Rickshaw.id.in_(bindparam("with_rides")))
-    .order_by(Rickshaw.name)
+# Every rickshaw, the retired ones too (a fleet is a few dozen): which retired ones still have
+# rides on the day is decided here, not by an IN list that PostgreSQL would plan anew for each day.
+_PLAN_RICKSHAWS = select(Rickshaw.id, Rickshaw.name, Rickshaw.kind, Rickshaw.seats, Rickshaw.status).order_by(
+    Rickshaw.name
 )
 
 
@@ -379,8 +379,11 @@ def day_plan(day: date, rules: BookingRules, grouping: str = "rikscha") -> DayPl
         for ride in rides:
             if ride.rickshaw_id is not None:
                 per_rickshaw[ride.rickshaw_id].append(ride)
-        rickshaws = db.session.connection().execute(_PLAN_RICKSHAWS, {"with_rides": list(per_rickshaw)})
-        view.by_rickshaw = [(rickshaw, per_rickshaw[rickshaw.id]) for rickshaw in rickshaws]
+        view.by_rickshaw = [
+            (rickshaw, per_rickshaw[rickshaw.id])
+            for rickshaw in db.session.connection().execute(_PLAN_RICKSHAWS)
+            if rickshaw.status != RickshawStatus.RETIRED or rickshaw.id in per_rickshaw
+        ]
         return view
     per_driver: dict[PlanDriver, list[PlanRide]] = defaultdict(list)
     for ride in rides:
