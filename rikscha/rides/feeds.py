@@ -114,7 +114,7 @@ _NEEDS_AT = 6  # the statement's first six columns are DriverRide's first six fi
 @cache
 def _driver_rides_statement() -> Select:
     """driver_rides()'s statement, built once per process and read as plain rows (building it and
-    the ORM's objects cost more than running it). One range of ix_rides_driver_start; the
+    the ORM's objects cost more than running it). One range of ix_rides_driver_start_report; the
     unfinished days are few rows."""
     start, unfinished_from = bindparam("start"), bindparam("unfinished_from")
     return (

@@ -136,7 +136,10 @@ class Ride(NeedsMixin, db.Model):
         Index("ix_rides_driver_block", "driver_id", "blocked_from"),
         # A driver's week, a rider's rides (newest first), the office's "rides without a rickshaw":
         # each reads a few rows of one person or flag in time order instead of a whole period.
-        Index("ix_rides_driver_start", "driver_id", "start_at"),
+        # … and, on SQLite, the month report's sums per driver from the index alone (migration 0017).
+        Index(
+            "ix_rides_driver_start_report", "driver_id", "start_at", "status", "end_at", "km", "passengers"
+        ),
         Index("ix_rides_rider_start", "rider_id", "start_at"),
         Index("ix_rides_attention_start", "needs_attention", "start_at"),
         # A rider's earliest completed ride (the triggers keeping riders.first_ride_at recompute it
