@@ -22,10 +22,18 @@ def make_area(*, caretakers=(), **overrides):
     return save_area(None, by=None, caretaker_ids=[db.session.merge(p).id for p in caretakers], **values)
 
 
+def office_today():
+    """Today in the office's time zone, as the app counts due dates (inside an app context).
+    Not the UTC date: the two differ for an hour or two around midnight."""
+    from rikscha.quarter.rounds import local_today
+
+    return local_today(utcnow())
+
+
 def make_task(area, *, assignees=(), by=None, **overrides):
     from rikscha.quarter.services import create_task
 
-    values = {"title": f"Aufgabe {next(_n)}", "category": "repair", "due_date": utcnow().date()}
+    values = {"title": f"Aufgabe {next(_n)}", "category": "repair", "due_date": office_today()}
     values.update(overrides)
     return create_task(
         by=by,

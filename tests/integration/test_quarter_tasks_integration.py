@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from rikscha.database import utcnow
 from rikscha.extensions import db
 from rikscha.quarter.models import Area, Task, WorkLog
 from tests.conftest import committed
@@ -19,6 +18,7 @@ from tests.integration.test_quarter_builders import (
     make_area,
     make_task,
     multipart_post,
+    office_today,
     too_big_png,
     uploads,
 )
@@ -80,8 +80,8 @@ def test_caretaker_sees_tasks_of_their_areas_and_assigned_ones(client, login, pe
 
 @both
 def test_my_tasks_sections_and_areas(app, client, login, people, setup):
-    today = utcnow().date()
     with app.app_context():
+        today = office_today()
         area = db.session.get(Area, setup["playground"].id)
         make_task(area, title="Gestern vergessen", due_date=today - timedelta(days=1))
         make_task(area, title="Irgendwann", due_date=None)
@@ -104,8 +104,8 @@ def test_my_tasks_sections_and_areas(app, client, login, people, setup):
 
 @both
 def test_my_task_cards_show_status_priority_and_checklist_progress(app, client, login, people, setup):
-    today = utcnow().date()
     with app.app_context():
+        today = office_today()
         swing = db.session.get(Task, setup["swing"].id)
         swing.status, swing.priority = "in_progress", "high"
         swing.checklist[0].done = True
@@ -359,8 +359,8 @@ def test_coordinator_creates_and_edits_a_task(app, client, login, people, setup)
 
 @both
 def test_task_list_filters(app, client, login, people, setup):
-    today = utcnow().date()
     with app.app_context():
+        today = office_today()
         late = make_task(
             db.session.get(Area, setup["market"].id),
             title="Längst fällig",
