@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's busy handler alone
+    fcntl = None
 
 from flask import current_app, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -15,6 +21,7 @@ from sqlalchemy.types import TypeDecorator
 
 _force_immediate: ContextVar[bool] = ContextVar("rikscha_force_immediate", default=False)
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def utcnow() -> datetime:
@@ -130,16 +137,107 @@ def configure_engine(engine: Engine, *, ping_after_idle: float, random_page_cost
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    writers = WriterQueue.for_database(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         if reads_only():
             return  # pysqlite runs each read on its own; rollback() without a transaction is a no-op
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+        if not _wants_immediate():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if writers is None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        writers.enter(connection.info)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.leave(connection.info)
+            raise
+
+    if writers is not None:
+        writers.release_on_transaction_end(engine)
+
+
+class WriterQueue:
+    """Writers to one SQLite file take turns on a lock file, each starting soon after the last ends.
+
+    SQLite's own busy handler, on a locked database, sleeps in growing steps of up to 100 ms and
+    looks again: under steady concurrent writes a writer can keep missing its chance and wait a
+    second or more although each transaction holds the lock for a few milliseconds. An exclusive
+    flock(2) on `<database>-writers`, taken before BEGIN IMMEDIATE and released when the
+    transaction ends, is looked at every millisecond, so the next writer starts within about a
+    millisecond of the lock coming free.
+
+    SQLite's lock still guards the data: writers that do not queue here (other programs, the
+    sqlite3 shell) meet the busy handler as before. The turn ends on commit and rollback (just
+    before SQLite ends its transaction, as SQLAlchemy has no event after them, so the next writer
+    may still meet the busy handler's first 1 ms sleep) and when a connection closes or its
+    process dies.
+    """
+
+    _HELD = "rikscha.writer_lock_held"
+    _FILE = "rikscha.writer_lock_fd"
+
+    def __init__(self, path: str):
+        self.path = path
+
+    @classmethod
+    def for_database(cls, database: str | None) -> WriterQueue | None:
+        """A queue for a database file; None for an in-memory database or where flock is missing."""
+        if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return cls(f"{database}-writers")
+
+    def enter(self, info: dict) -> None:
+        """Wait for the lock, looking every millisecond, at most as long as SQLite's busy timeout.
+
+        Not a blocking flock: a writer that waits for itself (a second connection of the same
+        thread) must still get SQLite's "database is locked" error in the end, not hang.
+        """
+        descriptor = info.get(self._FILE)
+        if descriptor is None:  # one open file per connection: flock(2) locks between open files
+            try:
+                # Read-only is enough for flock: a file another account created serves as well.
+                descriptor = info[self._FILE] = os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o644)
+            except OSError:
+                return  # no place for the file: SQLite's busy handler alone, as before
+        give_up_at = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= give_up_at:
+                    return  # SQLite's busy handler decides from here
+                time.sleep(0.001)
+            else:
+                info[self._HELD] = True
+                return
+
+    def leave(self, info: dict) -> None:
+        if info.pop(self._HELD, False):
+            fcntl.flock(info[self._FILE], fcntl.LOCK_UN)
+
+    def release_on_transaction_end(self, engine: Engine) -> None:
+        def _transaction_ended(connection) -> None:
+            if not connection.invalidated:  # an invalidated one has closed its file: see below
+                self.leave(connection.info)
+
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, _transaction_ended)
+
+        @event.listens_for(engine, "close")
+        def _close_lock_file(_dbapi_connection, record):
+            descriptor = record.info.pop(self._FILE, None)
+            record.info.pop(self._HELD, None)
+            if descriptor is not None:
+                os.close(descriptor)  # releases a lock still held
 
 
 def _set_on_connect(engine: Engine, statement: str) -> None:
