@@ -1,12 +1,14 @@
 """Where a benchmarked page spends its time: in-process timing and cProfile, no HTTP server.
 
     DATABASE_URL=sqlite:///…/bench.sqlite3 .venv/bin/python bench/hotspots.py [--only NAME,…]
-        [--requests 30] [--profile NAME] [--top 30]
+        [--requests 30] [--profile NAME|bookings] [--top 30] [--bookings N]
 
 Runs against a database already seeded by bench/seed.py (the same pages as bench/run.py), in the
 production configuration, through Flask's test client. Prints the mean and minimum milliseconds
 per request and the SQL queries; with --profile it prints the functions with the most cumulative
-time for that page. Use it to find what to change; bench/run.py gives the figures to report.
+time for that page. --bookings N then books N distinct free slots through the API, one at a time
+(this writes: use a freshly seeded throw-away database for each run). Use it to find what to change; bench/run.py gives the
+figures to report.
 """
 
 from __future__ import annotations
@@ -56,6 +58,58 @@ def logged_in(app, email: str):
     return client
 
 
+def bearer_headers(app, email: str) -> dict:
+    """An API token for `email`, as request headers."""
+    with app.app_context():
+        from rikscha.auth.models import User
+        from rikscha.auth.services import create_token
+        from rikscha.extensions import db
+
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        _record, token = create_token(user, "hotspots")
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def booking_posts(app, count: int, profiler: cProfile.Profile | None = None) -> None:
+    """`count` booking POSTs to the API as the coordinator, on distinct free slots, one at a time.
+
+    They really book: use a throw-away copy of the benchmark database. Prints the median and mean
+    milliseconds, the answers and the statements of the last booking.
+    """
+    from sqlalchemy import create_engine
+
+    from bench.seed import booking_bodies
+
+    client, headers = app.test_client(), bearer_headers(app, "koordination@example.org")
+
+    def free_starts(day: date) -> list[str]:
+        answer = client.get(f"/api/v1/availability?date={day}&duration=30&passengers=1", headers=headers)
+        return [slot["start"] for slot in answer.get_json().get("slots", [])]
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.connect() as connection:
+        bodies = booking_bodies(connection, free_starts, today=date.today())[:count]
+    engine.dispose()
+    times, answers, response = [], {}, None
+    for body in bodies:
+        began = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        response = client.post("/api/v1/rides", json=body, headers=headers)
+        if profiler:
+            profiler.disable()
+        times.append((time.perf_counter() - began) * 1000)
+        answers[response.status_code] = answers.get(response.status_code, 0) + 1
+    if not times:
+        print("bookings: no free slots left")
+        return
+    print(
+        f"{'bookings':<18} median {statistics.median(times):7.2f} ms  mean {statistics.mean(times):7.2f} ms  "
+        f"answers {answers}  queries {response.headers.get('X-Query-Count')}"
+    )
+
+
 def pages(app) -> list[tuple[str, object, str, dict]]:
     from sqlalchemy import create_engine
 
@@ -69,15 +123,7 @@ def pages(app) -> list[tuple[str, object, str, dict]]:
     clients = {
         role: logged_in(app, targets[role]) for role in ("resident", "driver", "caretaker", "coordinator")
     }
-    with app.app_context():
-        from rikscha.auth.models import User
-        from rikscha.auth.services import create_token
-        from rikscha.extensions import db
-
-        user = db.session.scalar(db.select(User).where(User.email == targets["resident"]))
-        _record, token = create_token(user, "profile")
-        db.session.commit()
-    api = {"Authorization": f"Bearer {token}"}
+    api = bearer_headers(app, targets["resident"])
     day = date.fromisoformat(targets["day"])
     availability = f"/api/v1/availability?date={day}&duration=60&passengers=1"
     slots = json.loads(clients["resident"].get(availability, headers=api).get_data()).get("slots") or []
@@ -102,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--profile", default="", help="endpoint name to profile")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--bookings", type=int, default=0, help="then this many booking POSTs (they book; profile: bookings)"
+    )
     args = parser.parse_args(argv)
     app = make_app()
     wanted = set(filter(None, args.only.split(",")))
@@ -131,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<18} mean {statistics.mean(times):7.2f} ms  min {min(times):7.2f} ms  "
             f"queries {queries}  bytes {len(response.get_data())}"
         )
+    if args.bookings:
+        profiler = cProfile.Profile() if args.profile == "bookings" else None
+        booking_posts(app, args.bookings, profiler)
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
     return 0
 
 

@@ -30,7 +30,7 @@ import urllib.parse
 import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.load import Result, generator, percentile  # noqa: E402
-from bench.seed import booking_form_query  # noqa: E402
+from bench.seed import booking_bodies, booking_form_query  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("RIKSCHA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("RIKSCHA_BENCH_REDIS", "redis://127.0.0.1:6379/14")
@@ -254,33 +254,15 @@ def booking_run(base: str, env: dict, database_url: str, *, connections: int, du
     token = flask_cli(env, "tokens", "create", "koordination@example.org").strip().splitlines()[-1]
     api = Session(base, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect() as connection:
-        riders = [
-            row[0] for row in connection.execute(text("SELECT id FROM riders ORDER BY id DESC LIMIT 3000"))
-        ]
-    per_day = []
-    today = date.today()
-    for offset in range(10, 60):
-        day = today + timedelta(days=offset)
-        if day.weekday() == 6:
-            continue
+
+    def free_starts(day: date) -> list[str]:
         _s, _h, body = api.request("GET", f"/api/v1/availability?date={day}&duration=30&passengers=1")
-        per_day.append([slot["start"] for slot in json.loads(body).get("slots", [])])
-    # Round-robin over the days, so that simultaneous requests mostly plan different days.
-    starts = [day[i] for i in range(max(map(len, per_day), default=0)) for day in per_day if i < len(day)]
-    bodies = [
-        json.dumps(
-            {
-                "rider_id": riders[i % len(riders)],
-                "start": start,
-                "duration": 30,
-                "passengers": 1,
-                "pickup": "Lindenstraße 1",
-                "destination": "Stadtpark",
-            }
-        ).encode()
-        for i, start in enumerate(starts)
-    ]
+        return [slot["start"] for slot in json.loads(body).get("slots", [])]
+
+    with engine.connect() as connection:
+        bodies = [
+            json.dumps(body).encode() for body in booking_bodies(connection, free_starts, today=date.today())
+        ]
     position, lock = [0], threading.Lock()
     outcomes: dict[int, int] = {}
     latencies: list[float] = []

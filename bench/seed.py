@@ -1040,6 +1040,34 @@ def booking_form_query(targets: dict, slots: list[dict]) -> str:
     )
 
 
+BOOKING_DAYS = range(10, 60)  # days ahead whose free slots the booking POSTs take
+
+
+def booking_bodies(connection: Connection, free_starts, *, today: date) -> list[dict]:
+    """JSON bodies for POST /api/v1/rides, each on a distinct free 30-minute slot of days 10–59
+    ahead (Sundays left out). `free_starts(day)` gives a day's free start times (the availability
+    API's answer). Round-robin over the days, so that simultaneous requests mostly plan different
+    days; riders taken from the newest 3 000 in turn."""
+    riders = connection.execute(text("SELECT id FROM riders ORDER BY id DESC LIMIT 3000")).scalars().all()
+    per_day = [
+        free_starts(today + timedelta(days=offset))
+        for offset in BOOKING_DAYS
+        if (today + timedelta(days=offset)).weekday() != 6
+    ]
+    starts = [day[i] for i in range(max(map(len, per_day), default=0)) for day in per_day if i < len(day)]
+    return [
+        {
+            "rider_id": riders[i % len(riders)],
+            "start": start,
+            "duration": 30,
+            "passengers": 1,
+            "pickup": "Lindenstraße 1",
+            "destination": "Stadtpark",
+        }
+        for i, start in enumerate(starts)
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True, help="an upgraded (flask db upgrade) database")

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask import jsonify, request
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from rikscha.api.errors import form_error_response
 from rikscha.api.input import bind, json_body
@@ -65,10 +65,24 @@ def _me():
     return current_user._get_current_object()
 
 
+# Managers decide visibility and receive the messages; their roles are not needed. Joined flat:
+# joinedload's `riders LEFT JOIN (rider_managers JOIN users)` makes SQLite build that inner join
+# for every rider first (5 ms with 4 000 managed riders, and growing), PostgreSQL plans both alike.
+_RIDER_WITH_MANAGERS = (
+    select(Rider)
+    .outerjoin(rider_managers, rider_managers.c.rider_id == Rider.id)
+    .outerjoin(User, User.id == rider_managers.c.user_id)
+    .where(Rider.id == bindparam("rider_id"))
+    .options(contains_eager(Rider.managers).lazyload(User.role_rows))
+)
+
+
 def _visible_rider(rider_id: int) -> Rider:
-    # Managers decide visibility and receive the messages; their roles are not needed.
-    managers = joinedload(Rider.managers).lazyload(User.role_rows)
-    rider = db.session.get(Rider, rider_id, options=[managers]) if rider_id <= MAX_ID else None
+    rider = (
+        db.session.execute(_RIDER_WITH_MANAGERS, {"rider_id": rider_id}).unique().scalar_one_or_none()
+        if rider_id <= MAX_ID
+        else None
+    )
     if rider is None or not can_see_rider(current_user, rider):
         raise NotFound()
     return rider

@@ -63,7 +63,11 @@ class RickshawBlock(db.Model):
     """A planned period in which a rickshaw can't be booked (maintenance, event)."""
 
     __tablename__ = "rickshaw_blocks"
-    __table_args__ = (CheckConstraint("end_at > start_at", name="block_not_empty"),)
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="block_not_empty"),
+        # A day's plan asks for the blocks that end after it begins: not every block ever made.
+        Index("ix_rickshaw_blocks_end", "end_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rickshaw_id: Mapped[int] = mapped_column(ForeignKey("rickshaws.id", ondelete="CASCADE"), index=True)
@@ -128,6 +132,8 @@ class MaintenanceRecord(db.Model):
         CheckConstraint("cost IS NULL OR cost >= 0", name="cost_not_negative"),
         # A rickshaw's last inspection: by time, then id (the fleet overview), from the index alone.
         Index("ix_maintenance_records_rickshaw_at_id", "rickshaw_id", "performed_at", "id"),
+        # The month report's maintenance by kind, from the index alone.
+        Index("ix_maintenance_records_at_kind_cost", "performed_at", "kind", "cost"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,7 +158,11 @@ class DefectReport(db.Model):
     """A defect noticed on a rickshaw; a grounding one takes it out of service until cleared."""
 
     __tablename__ = "defect_reports"
-    __table_args__ = (Index("ix_defect_reports_rickshaw_open", "rickshaw_id", "cleared_at"),)
+    __table_args__ = (
+        Index("ix_defect_reports_rickshaw_open", "rickshaw_id", "cleared_at"),
+        # The fleet overview's open defects of all rickshaws, most severe and newest first.
+        Index("ix_defect_reports_open_order", "cleared_at", "severity", "reported_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rickshaw_id: Mapped[int] = mapped_column(ForeignKey("rickshaws.id", ondelete="CASCADE"))

@@ -172,6 +172,18 @@ def fleet_cards(today: date) -> list[FleetCard]:
     return cards
 
 
+def latest_of_rickshaw(entity, at, *conditions) -> Select:
+    """The latest row of `entity` (a model or alias) for the rickshaw of the enclosing statement:
+    by `at` (its time column), then by id, so one backward step of a (rickshaw_id, at, id) index."""
+    return (
+        select(entity)
+        .where(entity.rickshaw_id == Rickshaw.id, *conditions)
+        .order_by(at.desc(), entity.id.desc())
+        .limit(1)
+        .correlate(Rickshaw)
+    )
+
+
 @cache
 def _fleet_cards_query() -> Select:
     """The statement of fleet_cards(), built once per process (it has no parameters).
@@ -181,24 +193,14 @@ def _fleet_cards_query() -> Select:
     charge by ix_charging_sessions_rickshaw_start_id (a rickshaw's sessions never overlap, so its
     last one is the one that started last) and then by its key.
     """
-    last_inspection = (
-        select(MaintenanceRecord)
-        .where(
-            MaintenanceRecord.rickshaw_id == Rickshaw.id,
-            MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value,
-        )
-        .order_by(MaintenanceRecord.performed_at.desc(), MaintenanceRecord.id.desc())
-        .limit(1)
-        .correlate(Rickshaw)
+    last_inspection = latest_of_rickshaw(
+        MaintenanceRecord,
+        MaintenanceRecord.performed_at,
+        MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value,
     )
     earlier = aliased(ChargingSession)
     last_charge_id = (
-        select(earlier.id)
-        .where(earlier.rickshaw_id == Rickshaw.id)
-        .order_by(earlier.start_at.desc(), earlier.id.desc())
-        .limit(1)
-        .correlate(Rickshaw)
-        .scalar_subquery()
+        latest_of_rickshaw(earlier, earlier.start_at).with_only_columns(earlier.id).scalar_subquery()
     )
     open_defects = (
         select(func.count())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -23,7 +23,7 @@ from rikscha.fleet.models import (
     RickshawStatus,
     Station,
 )
-from rikscha.fleet.queries import service_from
+from rikscha.fleet.queries import latest_of_rickshaw, service_from
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.rides.services import move_rides_off_rickshaw
@@ -292,25 +292,30 @@ def overdue_rickshaw_ids(today: date) -> set[int]:
     return {row.rickshaw.id for row in fleet_overview(today) if row.service.state == "overdue"}
 
 
+def _last_per_rickshaw(model, at_column: str, *conditions) -> Select:
+    """The ids of each rickshaw's latest `model` row, one index lookup per rickshaw.
+
+    Driven by the rickshaws (a small table): SQLite without statistics otherwise read every charge
+    or inspection ever logged and looked up each one's latest (20 ms at 31 000 charging sessions).
+    """
+    row = aliased(model)
+    latest = latest_of_rickshaw(row, getattr(row, at_column), *[condition(row) for condition in conditions])
+    return select(latest.with_only_columns(row.id).scalar_subquery()).select_from(Rickshaw)
+
+
+_LAST_INSPECTIONS = _last_per_rickshaw(
+    MaintenanceRecord, "performed_at", lambda row: row.kind == MaintenanceKind.INSPECTION.value
+)
+_LAST_CHARGES = _last_per_rickshaw(ChargingSession, "start_at")
+
+
 def fleet_overview(today: date) -> list[FleetRow]:
     """Every rickshaw with service state, open defects and last charge, in four queries."""
     rickshaws = db.session.scalars(select(Rickshaw).order_by(Rickshaw.name)).all()
-    latest_inspection = (
-        select(MaintenanceRecord.rickshaw_id, func.max(MaintenanceRecord.performed_at).label("at"))
-        .where(MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value)
-        .group_by(MaintenanceRecord.rickshaw_id)
-        .subquery()
-    )
     inspections = {
         record.rickshaw_id: record
         for record in db.session.scalars(
-            select(MaintenanceRecord)
-            .join(
-                latest_inspection,
-                (MaintenanceRecord.rickshaw_id == latest_inspection.c.rickshaw_id)
-                & (MaintenanceRecord.performed_at == latest_inspection.c.at),
-            )
-            .where(MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value)
+            select(MaintenanceRecord).where(MaintenanceRecord.id.in_(_LAST_INSPECTIONS))
         )
     }
     defects = dict(
@@ -320,22 +325,10 @@ def fleet_overview(today: date) -> list[FleetRow]:
             .group_by(DefectReport.rickshaw_id)
         ).all()
     )
-    # A rickshaw's sessions never overlap, so its last one is the one that started last: one index
-    # lookup per rickshaw (ix_charging_sessions_rickshaw_start_id) instead of reading the whole history.
-    previous = aliased(ChargingSession)
-    last_start = (
-        select(func.max(previous.start_at))
-        .where(previous.rickshaw_id == Rickshaw.id)
-        .correlate(Rickshaw)
-        .scalar_subquery()
-    )
     charges = {
         session.rickshaw_id: session
         for session in db.session.scalars(
-            select(ChargingSession).join(
-                Rickshaw,
-                (ChargingSession.rickshaw_id == Rickshaw.id) & (ChargingSession.start_at == last_start),
-            )
+            select(ChargingSession).where(ChargingSession.id.in_(_LAST_CHARGES))
         )
     }
     return [

@@ -129,6 +129,8 @@ class Task(db.Model):
         Index("ix_tasks_area_status", "area_id", "status"),
         # The funders' report: tasks done in a period, counted by area and by category.
         Index("ix_tasks_status_done", "status", "done_at", "area_id", "category"),
+        # A report's task: the office's new reports are those without one.
+        Index("ix_tasks_report", "report_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,7 +205,11 @@ class ProblemReport(db.Model):
     """A resident's report of a problem in the quarter (Meldung)."""
 
     __tablename__ = "problem_reports"
-    __table_args__ = (Index("ix_problem_reports_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_problem_reports_status_created", "status", "created_at"),
+        # The month report counts a month's reports and the done ones, from the index alone.
+        Index("ix_problem_reports_created_status_closed", "created_at", "status", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))

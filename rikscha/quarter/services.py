@@ -455,7 +455,8 @@ def coordinator_overview(*, today: date, show: int = 5) -> Overview:
     new = (
         select(ProblemReport)
         .where(ProblemReport.status == ReportStatus.RECEIVED.value, ProblemReport.duplicate_of_id.is_(None))
-        .where(~ProblemReport.id.in_(select(Task.report_id).where(Task.report_id.is_not(None))))
+        # Per report, by ix_tasks_report: `NOT IN (all tasks' reports)` read every task ever made.
+        .where(~select(Task.id).where(Task.report_id == ProblemReport.id).exists())
     )
     overdue = select(Task).where(Task.status.in_(ACTIVE_STATUSES), Task.due_date < today)
     return Overview(

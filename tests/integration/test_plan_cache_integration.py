@@ -24,7 +24,7 @@ from rikscha.rides.plan_cache import (
 from rikscha.rides.settings import current_settings, ensure_settings
 from tests.factories import make_driver, make_rickshaw, make_rider, make_token, make_user
 from tests.integration.test_migrations_integration import expected_triggers, triggers
-from tests.integration.test_query_counts_integration import recorded
+from tests.query_plans import recorded
 
 pytestmark = pytest.mark.both_databases
 

@@ -8,18 +8,17 @@ an SQLAlchemy `before_cursor_execute` listener while one request per page runs.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
-from bench.seed import bench_targets, seed
+from bench.seed import bench_targets, booking_bodies, seed
 from rikscha import create_app
 from rikscha.database import utcnow
 from rikscha.demo import DEMO_PASSWORD, load_demo
 from rikscha.extensions import db
 from tests.conftest import TEST_CONFIG, CsrfClient
+from tests.query_plans import recorded, whole_reads
 
 SMALL, LARGE = 0.01, 0.1
 # A page that needs more than this many statements deserves a look even if it does not grow.
@@ -50,22 +49,6 @@ def _build(tmp_path, scale: float):
         _token, plain = create_token(find_user_by_email(targets["resident"]), "test")
         db.session.commit()
     return app, counts, {**targets, "token": plain}
-
-
-@contextmanager
-def recorded(app):
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _logged_in(app, email: str) -> CsrfClient:
@@ -99,6 +82,7 @@ def _pages(app, targets: dict) -> dict[str, tuple[CsrfClient, str, dict]]:
         "resident's rides": (resident, "/bewohner", {}),
         "driver's week": (_logged_in(app, targets["driver"]), "/fahrer", {}),
         "day plan": (coordinator, f"/buero/tagesplan?tag={day}", {}),
+        "coordinator's start page": (coordinator, "/koordination", {}),
         "fleet overview": (coordinator, "/flotte/", {}),
         "caretaker's tasks": (_logged_in(app, targets["caretaker"]), "/hausmeister", {}),
     }
@@ -149,6 +133,18 @@ def test_key_pages_run_the_same_number_of_queries_on_both_data_sets(data_sets):
     assert max(small.values()) <= MOST_QUERIES, small
 
 
+def test_key_pages_read_no_growing_table_whole(data_sets):
+    """Cost that does not grow with history: every statement finds its rows by an index."""
+    app, _counts, targets = data_sets[LARGE]
+    found = {}
+    for name, (client, path, headers) in _pages(app, targets).items():
+        with recorded(app) as statements:
+            assert client.get(path, headers=headers).status_code == 200, name
+        if reads := whole_reads(app, statements):
+            found[name] = reads
+    assert found == {}
+
+
 def test_the_pages_show_the_seeded_data(data_sets):
     """The counts above compare full pages, not empty states (where a list would hide an N+1)."""
     app, _counts, targets = data_sets[SMALL]
@@ -182,4 +178,31 @@ def test_the_benchmark_route_exists_only_in_the_benchmark_configuration(data_set
     assert response.get_data(as_text=True) == "hello"
     assert response.headers["X-Query-Count"] == "0"
     with bench.app_context():
+        db.engine.dispose()
+
+
+def test_the_benchmark_books_distinct_free_slots(tmp_path):
+    """bench/run.py's booking POSTs: each body a distinct free slot that the API accepts."""
+    app, _counts, _targets = _build(tmp_path, SMALL)
+    with app.app_context():
+        from rikscha.auth.services import create_token, find_user_by_email
+
+        _token, plain = create_token(find_user_by_email("koordination@example.org"), "bench")
+        db.session.commit()
+    client, headers = app.test_client(), {"Authorization": f"Bearer {plain}"}
+
+    def free_starts(day: date) -> list[str]:
+        answer = client.get(f"/api/v1/availability?date={day}&duration=30&passengers=1", headers=headers)
+        assert answer.status_code == 200
+        return [slot["start"] for slot in answer.get_json()["slots"]]
+
+    with app.app_context(), db.engine.connect() as connection:
+        bodies = booking_bodies(connection, free_starts, today=date.today())
+    assert len(bodies) > 100
+    first = bodies[:40]
+    assert len({body["start"] for body in first}) == len(first)
+    assert len({date.fromisoformat(body["start"][:10]) for body in first}) > 20  # round-robin over days
+    answers = [client.post("/api/v1/rides", json=body, headers=headers).status_code for body in first]
+    assert answers == [201] * len(first)
+    with app.app_context():
         db.engine.dispose()

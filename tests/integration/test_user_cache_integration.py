@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 
 from rikscha.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_token
-from tests.integration.test_query_counts_integration import recorded
+from tests.query_plans import recorded
 
 pytestmark = pytest.mark.both_databases
 
