@@ -6,7 +6,7 @@ Every function runs a fixed number of queries, however many rows there are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select
@@ -27,6 +27,7 @@ from rikscha.fleet.models import (
     Station,
 )
 from rikscha.rides.models import ACTIVE_STATUSES, Ride, Rider, RideStatus
+from rikscha.rides.settings import office_zone
 from rikscha.scheduling import ServiceStatus, service_status
 
 # --- choice lists -------------------------------------------------------------------------------
@@ -106,12 +107,17 @@ def service_from(
     inspected_km: int | None,
     inspected_at: datetime | None,
     today: date,
+    zone: tzinfo,
 ) -> ServiceStatus:
-    """Service state counted from the last inspection, else from the day the rickshaw entered service."""
+    """Service state counted from the last inspection, else from the day the rickshaw entered service.
+
+    Days are the office's (`zone`), as `today` is: an inspection at half past midnight in Berlin
+    is 23:30 UTC the day before, and counting from that UTC day made the service due a day early.
+    """
     if inspected_at is not None:
-        since_km, since_day = inspected_km, inspected_at.date()
+        since_km, since_day = inspected_km, inspected_at.astimezone(zone).date()
     else:
-        since_km, since_day = 0, in_service_since or created_at.date()
+        since_km, since_day = 0, in_service_since or created_at.astimezone(zone).date()
     return service_status(
         km_interval=km_interval,
         day_interval=day_interval,
@@ -142,7 +148,7 @@ def fleet_cards(today: date) -> list[FleetCard]:
     The same figures as `services.fleet_overview`, which returns ORM objects for the API and the
     dashboard; reading only the columns shown here is what makes this fast with long histories.
     """
-    cards = []
+    cards, zone = [], office_zone()
     for (
         id_,
         name,
@@ -167,6 +173,7 @@ def fleet_cards(today: date) -> list[FleetCard]:
             inspected_km=inspected_km,
             inspected_at=inspected_at,
             today=today,
+            zone=zone,
         )
         cards.append(FleetCard(id_, name, status, odometer, service, defects or 0, charged_at, soc))
     return cards

@@ -27,6 +27,7 @@ from rikscha.fleet.queries import latest_of_rickshaw, service_from
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import register_messages
 from rikscha.rides.services import move_rides_off_rickshaw
+from rikscha.rides.settings import office_zone
 from rikscha.scheduling import (
     ChargingError,
     Interval,
@@ -94,7 +95,7 @@ def save_rickshaw(rickshaw: Rickshaw | None, *, by, now: datetime, **values) -> 
     _unique_name(Rickshaw, values["name"], rickshaw.id if rickshaw else None)
     creating = rickshaw is None
     if creating:
-        rickshaw = Rickshaw(in_service_since=now.date())
+        rickshaw = Rickshaw(in_service_since=now.astimezone(office_zone()).date())  # the office's day
         db.session.add(rickshaw)
     elif values.get("odometer_km") is not None:
         try:
@@ -285,6 +286,7 @@ def service_for(rickshaw: Rickshaw, last_inspection: MaintenanceRecord | None, t
         inspected_km=last_inspection.odometer_km if last_inspection else None,
         inspected_at=last_inspection.performed_at if last_inspection else None,
         today=today,
+        zone=office_zone(),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from rikscha.fleet.services import (
     log_maintenance,
     plan_block,
     report_defect,
+    save_rickshaw,
 )
 from tests.factories import make_driver, make_rickshaw, make_ride, make_station
 
@@ -84,6 +85,46 @@ def test_odometer_never_goes_backwards_and_inspection_resets_service(ctx):
     )
     row = fleet_overview(NOW.date())[0]
     assert row.service.state == "ok" and row.service.km_left == 1500
+
+
+# 3 November, 00:30 in Berlin: still 2 November in UTC.
+HALF_PAST_MIDNIGHT = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)
+
+
+def test_service_days_count_from_the_office_day_of_the_inspection(ctx):
+    rickshaw = make_rickshaw(odometer_km=0, service_interval_days=30)
+    log_maintenance(
+        rickshaw,
+        kind="inspection",
+        performed_at=HALF_PAST_MIDNIGHT,
+        odometer_km=10,
+        description="Inspektion",
+        by=None,
+    )
+    today = date(2026, 12, 2)
+    [row], [card] = fleet_overview(today), fleet_cards(today)
+    assert row.service == card.service
+    assert row.service.due_date == date(2026, 12, 3) and row.service.days_left == 1
+
+
+def test_a_new_rickshaw_enters_service_on_the_office_day(ctx):
+    rickshaw = save_rickshaw(
+        None,
+        by=None,
+        now=HALF_PAST_MIDNIGHT,
+        name="Nachteule",
+        kind="Cruiser",
+        seats=2,
+        odometer_km=0,
+        capacity_minutes=480,
+        service_interval_km=None,
+        service_interval_days=30,
+        home_station_id=None,
+        status="in_service",
+    )
+    assert rickshaw.in_service_since == date(2026, 11, 3)
+    [row], [card] = fleet_overview(date(2026, 12, 2)), fleet_cards(date(2026, 12, 2))
+    assert row.service == card.service and row.service.due_date == date(2026, 12, 3)
 
 
 def test_fleet_cards_show_what_fleet_overview_computes(ctx):
