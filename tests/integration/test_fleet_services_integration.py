@@ -108,20 +108,8 @@ def test_service_days_count_from_the_office_day_of_the_inspection(ctx):
 
 
 def test_a_new_rickshaw_enters_service_on_the_office_day(ctx):
-    rickshaw = save_rickshaw(
-        None,
-        by=None,
-        now=HALF_PAST_MIDNIGHT,
-        name="Nachteule",
-        kind="Cruiser",
-        seats=2,
-        odometer_km=0,
-        capacity_minutes=480,
-        service_interval_km=None,
-        service_interval_days=30,
-        home_station_id=None,
-        status="in_service",
-    )
+    values = {"name": "Nachteule", "kind": "Cruiser", "seats": 2, "odometer_km": 0, "capacity_minutes": 480}
+    rickshaw = save_rickshaw(None, by=None, now=HALF_PAST_MIDNIGHT, service_interval_days=30, **values)
     assert rickshaw.in_service_since == date(2026, 11, 3)
     [row], [card] = fleet_overview(date(2026, 12, 2)), fleet_cards(date(2026, 12, 2))
     assert row.service == card.service and row.service.due_date == date(2026, 12, 3)
