@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from rikscha.auth.services import create_token, create_user
 from rikscha.extensions import db
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
+
+
+def open_day_ahead(days: int) -> date:
+    """The first day at least `days` ahead in Berlin that is not a Sunday (closed in the default
+    opening hours). Counted from today, so the tests pass on whatever day they run."""
+    day = datetime.now(ZoneInfo("Europe/Berlin")).date() + timedelta(days=days)
+    return day + timedelta(days=1) if day.weekday() == 6 else day
 
 
 def make_user(**overrides):

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import assert_no_axe_violations, expect_heading, login
+from tests.factories import open_day_ahead
 
 pytestmark = pytest.mark.e2e
-
-
-def _a_weekday_ahead(days: int) -> date:
-    """A day `days` ahead that is not a Sunday (the demo office is closed on Sundays)."""
-    day = datetime.now(ZoneInfo("Europe/Berlin")).date() + timedelta(days=days)
-    return day + timedelta(days=1) if day.weekday() == 6 else day
 
 
 def test_coordinator_books_by_phone_for_a_new_rider(page: Page, live_server):
@@ -44,7 +37,7 @@ def test_coordinator_books_by_phone_for_a_new_rider(page: Page, live_server):
 
     expect_heading(page, f"Fahrt buchen für {name}")
     assert_no_axe_violations(page)
-    page.get_by_label("Tag", exact=True).fill(_a_weekday_ahead(5).isoformat())
+    page.get_by_label("Tag", exact=True).fill(open_day_ahead(5).isoformat())
     page.get_by_label("Dauer").select_option(label="60 Minuten")
     page.get_by_role("button", name="Freie Zeiten zeigen").click()
     expect(page.get_by_role("heading", name=re.compile("Freie Zeiten am"))).to_be_visible()

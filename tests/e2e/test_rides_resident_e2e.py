@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import assert_no_axe_violations, expect_heading, login
+from tests.factories import open_day_ahead
 
 pytestmark = pytest.mark.e2e
 
 RIDE_PAGE = re.compile(r"/fahrten/(\d+)/bestaetigung$")
-
-
-def _first_day() -> date:
-    """At least three days ahead and not a Sunday (the demo office is closed on Sundays)."""
-    day = datetime.now(ZoneInfo("Europe/Berlin")).date() + timedelta(days=3)
-    return day + timedelta(days=1) if day.weekday() == 6 else day
 
 
 def _book(page: Page, rider: str, day: date, check: bool = True) -> int:
@@ -63,7 +57,7 @@ def test_resident_books_a_ride_and_cancels_another(page: Page, live_server):
     expect_heading(page, "Meine Fahrten")
     assert_no_axe_violations(page)
 
-    day = _first_day()
+    day = open_day_ahead(3)
     booked = _book(page, "Otto Oswald", day)
     main = page.get_by_role("main")
     expect(main).to_contain_text("Stadtpark")

@@ -4,7 +4,7 @@ page view of a rider's needs, leaves an audit event (without health details)."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from rikscha.audit.models import AuditEvent
 from rikscha.audit.services import record_view
 from rikscha.extensions import db
-from tests.factories import make_driver, make_rickshaw, make_ride, make_rider, make_user
+from tests.factories import make_driver, make_rickshaw, make_ride, make_rider, make_user, open_day_ahead
 
 pytestmark = pytest.mark.both_databases
 
@@ -153,10 +153,7 @@ def test_users(ctx):
 
 
 def _future_start() -> datetime:
-    day = datetime.now(BERLIN).date() + timedelta(days=3)
-    while day.weekday() == 6:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(10), tzinfo=BERLIN).astimezone(UTC)
+    return datetime.combine(open_day_ahead(3), time(10), tzinfo=BERLIN).astimezone(UTC)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from rikscha.fleet.models import (
 from rikscha.fleet.services import clear_defect, log_maintenance, report_defect
 from rikscha.rides.models import Ride
 from tests.conftest import committed
-from tests.factories import make_driver, make_rickshaw, make_ride, make_rider, make_station
+from tests.factories import make_driver, make_rickshaw, make_ride, make_rider, make_station, open_day_ahead
 
 pytestmark = pytest.mark.both_databases
 
@@ -37,10 +37,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def upcoming_ten(days: int = 3) -> datetime:
     """10:00 Berlin on a weekday (not Sunday) at least `days` days ahead, in UTC."""
-    day = datetime.now(BERLIN).date() + timedelta(days=days)
-    while day.weekday() == 6:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(10), tzinfo=BERLIN).astimezone(UTC)
+    return datetime.combine(open_day_ahead(days), time(10), tzinfo=BERLIN).astimezone(UTC)
 
 
 def local(moment: datetime) -> str:

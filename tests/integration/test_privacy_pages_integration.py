@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,18 +12,11 @@ from sqlalchemy import select
 from rikscha.audit.models import AuditEvent
 from rikscha.extensions import db
 from rikscha.rides.models import Ride, Rider
-from tests.factories import make_driver, make_rickshaw, make_ride, make_rider
+from tests.factories import make_driver, make_rickshaw, make_ride, make_rider, open_day_ahead
 
 pytestmark = pytest.mark.both_databases
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def future_day(days: int = 3) -> date:
-    day = datetime.now(BERLIN).date() + timedelta(days=days)
-    while day.weekday() == 6:
-        day += timedelta(days=1)
-    return day
 
 
 def at(day: date, hour: int) -> datetime:
@@ -47,7 +40,7 @@ def riders(app, make_user):
         make_driver()
         berta = make_rider(manager=maria, name="Berta Bewohner", needs_note="Hörgerät", need_rollator=True)
         otto = make_rider(manager=other, name="Otto Oswald", needs_note="Otto-Geheimnis")
-        ride = make_ride(rider=berta, start=at(future_day(), 10), destination_text="Café Krause")
+        ride = make_ride(rider=berta, start=at(open_day_ahead(3), 10), destination_text="Café Krause")
         db.session.commit()
         return {"maria": maria, "other": other, "berta": berta.id, "otto": otto.id, "ride": ride.id}
 

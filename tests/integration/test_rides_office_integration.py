@@ -23,17 +23,17 @@ from rikscha.rides.models import (
     Ride,
     Rider,
 )
-from tests.factories import make_driver, make_place, make_rickshaw, make_ride, make_rider, make_user
+from tests.factories import (
+    make_driver,
+    make_place,
+    make_rickshaw,
+    make_ride,
+    make_rider,
+    make_user,
+    open_day_ahead,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def future_day(days: int = 2) -> date:
-    """A Monday–Saturday at least `days` ahead (the default opening hours), in Berlin."""
-    day = datetime.now(BERLIN).date() + timedelta(days=days)
-    while day.weekday() == 6:
-        day += timedelta(days=1)
-    return day
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -165,7 +165,7 @@ def test_create_rider_validation(app, client, office):
 @pytest.mark.both_databases
 def test_book_by_phone_from_free_times_to_confirmation(app, client, office, fleet):
     rider_id = add(app, make_rider, name="Frieda Fröhlich", address="Abendrot 12", need_blanket=True)
-    day = future_day()
+    day = open_day_ahead(2)
     url = f"/buero/buchen/{rider_id}?day={day.isoformat()}&duration=60&passengers=1"
     page = html(client.get(url))
     ten = at(day, 10)
@@ -203,7 +203,7 @@ def test_office_may_book_inside_the_lead_time(app, client, office, fleet):
         ensure_settings().lead_time_hours = 24 * 14
         db.session.commit()
     rider_id = add(app, make_rider)
-    day = future_day()
+    day = open_day_ahead(2)
     url = f"/buero/buchen/{rider_id}?day={day.isoformat()}&duration=30&passengers=1"
     assert at(day, 11).isoformat() in html(client.get(url))
     response = client.post(url, data={"start": at(day, 11).isoformat(), "destination_text": "Zum Arzt"})
@@ -212,7 +212,7 @@ def test_office_may_book_inside_the_lead_time(app, client, office, fleet):
 
 @pytest.mark.both_databases
 def test_booking_errors_land_on_the_fields(app, client, office, fleet):
-    day = future_day()
+    day = open_day_ahead(2)
     ride_at(app, at(day, 10))  # the only rickshaw and driver are busy 09:45–11:15
     rider_id = add(app, make_rider)
     url = f"/buero/buchen/{rider_id}?day={day.isoformat()}&duration=60&passengers=1"
@@ -237,7 +237,7 @@ def test_booking_errors_land_on_the_fields(app, client, office, fleet):
 )
 def test_slot_query_validation(app, client, office, fleet, query, message):
     rider_id = add(app, make_rider)
-    response = client.get(f"/buero/buchen/{rider_id}?" + query.format(day=future_day().isoformat()))
+    response = client.get(f"/buero/buchen/{rider_id}?" + query.format(day=open_day_ahead(2).isoformat()))
     assert response.status_code == 200
     assert message in html(response)
     assert "Freie Zeiten am" not in html(response)
@@ -245,7 +245,7 @@ def test_slot_query_validation(app, client, office, fleet, query, message):
 
 def test_no_free_time_shows_an_empty_state_and_day_links(app, client, office):
     rider_id = add(app, make_rider)  # no rickshaw, no driver
-    day = future_day()
+    day = open_day_ahead(2)
     page = html(client.get(f"/buero/buchen/{rider_id}?day={day.isoformat()}&duration=60&passengers=1"))
     assert "keine Zeit mehr frei" in page
     assert f"day={(day + timedelta(days=1)).isoformat()}" in page
@@ -261,7 +261,7 @@ def test_anonymised_riders_cannot_be_booked(app, client, office):
 
 @pytest.mark.both_databases
 def test_ride_list_shows_upcoming_by_default_and_filters(app, client, office, fleet):
-    day = future_day()
+    day = open_day_ahead(2)
     upcoming = ride_at(app, at(day, 10), rider=None)
     with app.app_context():
         past = Ride(
@@ -292,7 +292,7 @@ def test_ride_detail_shows_everything(app, client, office, fleet):
     with app.app_context():
         ride = make_ride(
             rider=db.session.get(Rider, rider_id),
-            start=at(future_day(), 10),
+            start=at(open_day_ahead(2), 10),
             by=db.session.merge(office),
             notes="Klingel defekt",
             needs=frozenset({"rollator"}),
@@ -318,7 +318,7 @@ def test_ride_detail_shows_everything(app, client, office, fleet):
 
 @pytest.mark.both_databases
 def test_edit_ride_details_notifies_only_when_pickup_or_destination_change(app, client, office, fleet):
-    ride_id = ride_at(app, at(future_day(), 10), destination_text="See")
+    ride_id = ride_at(app, at(open_day_ahead(2), 10), destination_text="See")
     url = f"/buero/fahrten/{ride_id}/bearbeiten"
     assert 'value="See"' in html(client.get(url))
     response = client.post(url, data={"pickup": "Markt 1", "destination_text": "See", "notes": "mit Hund"})
@@ -336,7 +336,7 @@ def test_edit_ride_details_notifies_only_when_pickup_or_destination_change(app, 
 
 
 def test_cancelled_rides_cannot_be_edited_reassigned_or_cancelled_again(app, client, office, fleet):
-    ride_id = ride_at(app, at(future_day(), 10))
+    ride_id = ride_at(app, at(open_day_ahead(2), 10))
     assert client.post(f"/buero/fahrten/{ride_id}/absagen", data={"reason": "illness"}).status_code == 302
     for action in ("bearbeiten", "zuteilen", "absagen"):
         response = client.get(f"/buero/fahrten/{ride_id}/{action}")
@@ -347,7 +347,7 @@ def test_cancelled_rides_cannot_be_edited_reassigned_or_cancelled_again(app, cli
 
 @pytest.mark.both_databases
 def test_reassign_offers_only_eligible_pairs(app, client, office, fleet):
-    day = future_day()
+    day = open_day_ahead(2)
     with app.app_context():
         emil = make_rickshaw(name="Emil", odometer_km=99999)
         cargo = make_rickshaw(name="Lotte", kind="Cargo", seats=1)
@@ -373,7 +373,7 @@ def test_reassign_offers_only_eligible_pairs(app, client, office, fleet):
 
 @pytest.mark.both_databases
 def test_cancel_a_ride_with_a_reason(app, client, office, fleet):
-    ride_id = ride_at(app, at(future_day(), 10), rider=None)
+    ride_id = ride_at(app, at(open_day_ahead(2), 10), rider=None)
     url = f"/buero/fahrten/{ride_id}/absagen"
     assert "keine E-Mail-Adresse" in html(client.get(url))
     response = client.post(url, data={"reason": "vehicle", "note": "Reifen platt"})
@@ -387,7 +387,7 @@ def test_cancel_a_ride_with_a_reason(app, client, office, fleet):
 
 
 def test_cancel_form_validation(app, client, office, fleet):
-    ride_id = ride_at(app, at(future_day(), 10))
+    ride_id = ride_at(app, at(open_day_ahead(2), 10))
     response = client.post(f"/buero/fahrten/{ride_id}/absagen", data={"reason": "bogus"})
     assert response.status_code == 200 and "Keine gültige Auswahl" in html(response)
     with app.app_context():
@@ -396,7 +396,7 @@ def test_cancel_form_validation(app, client, office, fleet):
 
 @pytest.mark.both_databases
 def test_weather_cancels_every_ride_in_the_window_after_a_confirmation(app, client, office, fleet):
-    day = future_day()
+    day = open_day_ahead(2)
     with app.app_context():
         make_rickshaw(name="Emil")
         make_driver(name="Dana Fahrerin")
@@ -443,7 +443,7 @@ def test_weather_form_validation(client, office):
 
 @pytest.mark.both_databases
 def test_day_plan_groups_by_rickshaw_and_driver_and_flags(app, client, office, fleet):
-    day = future_day()
+    day = open_day_ahead(2)
     with app.app_context():
         make_rickshaw(name="Emil")
         make_driver(name="Dana Fahrerin")
@@ -500,7 +500,7 @@ def test_day_plan_defaults_to_today_and_survives_bad_input(client, office):
 
 @pytest.mark.both_databases
 def test_call_list_and_ticking_off(app, client, office, fleet):
-    day = future_day()
+    day = open_day_ahead(2)
     ride_id = ride_at(app, at(day, 10))
     with app.app_context():
         ride = db.session.get(Ride, ride_id)
@@ -616,7 +616,7 @@ def test_settings_validation(app, client, office, overrides, message):
 
 @pytest.mark.both_databases
 def test_saved_opening_hours_change_the_free_times(app, client, office, fleet):
-    day = future_day()
+    day = open_day_ahead(2)
     data = _settings_form(
         **{
             f"opens_{day.weekday()}": "14:00",
@@ -651,7 +651,7 @@ def test_places_can_be_added_edited_and_deactivated(app, client, office, fleet):
     assert client.post(f"/buero/ziele/{lake_id}/deaktivieren").status_code == 302
     rider_id = add(app, make_rider)
     booking = html(
-        client.get(f"/buero/buchen/{rider_id}?day={future_day().isoformat()}&duration=60&passengers=1")
+        client.get(f"/buero/buchen/{rider_id}?day={open_day_ahead(2).isoformat()}&duration=60&passengers=1")
     )
     assert (
         f'<option value="{fleet.place_id}">Stadtpark' in booking

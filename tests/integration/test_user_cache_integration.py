@@ -3,29 +3,18 @@ to an account, made anywhere, takes effect with the next request (rikscha.auth.u
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlalchemy import create_engine, text
 
 from rikscha.extensions import db
-from tests.factories import DEFAULT_PASSWORD, make_token
+from tests.factories import DEFAULT_PASSWORD, make_token, open_day_ahead
 from tests.query_plans import recorded
 
 pytestmark = pytest.mark.both_databases
 
 PAGE = "/buero/tagesplan?tag=2026-12-02"  # coordinators only
-
-
-def _bookable_day():
-    """Ten days ahead in Berlin, not a Sunday (closed by default): inside the booking window on
-    any day the suite runs, while a fixed date would be refused once it has passed."""
-    day = datetime.now(ZoneInfo("Europe/Berlin")).date() + timedelta(days=10)
-    return day + timedelta(days=1) if day.weekday() == 6 else day
-
-
-API = f"/api/v1/availability?date={_bookable_day()}&duration=60&passengers=1"
+# A day inside the booking window: a fixed date is refused (422) once it has passed.
+API = f"/api/v1/availability?date={open_day_ahead(10)}&duration=60&passengers=1"
 
 
 def elsewhere(app, statement: str, **params) -> None:
