@@ -6,7 +6,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -24,6 +23,7 @@ from wtforms.widgets import DateTimeLocalInput, TextInput
 from rikscha.fleet.models import DefectSeverity, MaintenanceKind, RickshawStatus, StationKind
 from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
+from rikscha.rides.settings import office_zone
 
 STATUS_LABELS = {
     RickshawStatus.IN_SERVICE.value: _l("im Einsatz"),
@@ -54,10 +54,6 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 # --- building blocks ----------------------------------------------------------------------------
-
-
-def office_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["RIKSCHA_TIMEZONE"])
 
 
 def local_input(moment: datetime | None) -> str:
