@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     register_config(app, config)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_templating(app)
@@ -85,6 +86,24 @@ def _register_user_loader(login_manager) -> None:
         return user
 
 
+def register_url_converters(app: Flask) -> None:
+    """`<int:…>` in every route takes at most MAX_ID: a larger number is a 404 of the router's.
+
+    Werkzeug's own converter takes any number of digits, and an id beyond the database's integer
+    range made an engine error (500) instead of "not found". Registered before the blueprints,
+    whose rules pick their converters when they are added.
+    """
+    from werkzeug.routing import IntegerConverter
+
+    from rikscha.limits import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=0, max=MAX_ID, signed=False):  # noqa: A002
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = IdConverter
+
+
 def register_blueprints(app: Flask) -> None:
     # View modules are imported here, not by their packages: importing a model must never pull
     # in views (that made circular imports between features).
@@ -118,9 +137,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from rikscha.extensions import db
+    from rikscha.input_guard import refuse_nul_characters
     from rikscha.security import add_security_headers
 
     app.after_request(add_security_headers)
+    app.before_request(refuse_nul_characters)
 
     @app.teardown_request
     def _end_transaction(exc):

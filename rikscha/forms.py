@@ -6,13 +6,16 @@ from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import SelectMultipleField, widgets
+from wtforms import DateField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import core as widget_core
 
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.jinja_output import escape_output
+from rikscha.limits import FIRST_DAY, LAST_DAY
+
+DAY_OUT_OF_RANGE = _l("Bitte geben Sie ein Datum zwischen 1900 und 9000 an.")
 
 
 class ActionForm(FlaskForm):
@@ -30,6 +33,18 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError(_l("Bitte wählen Sie nur aus den angebotenen Möglichkeiten."))
 
 
+class DayField(DateField):
+    """A date field for days the app can compute with: 1900 to 9000.
+
+    Browsers' date inputs accept years such as 0001 or 275760; turning such a day into UTC bounds
+    overflows. Such a day is refused like any invalid value, with a message naming the range.
+    """
+
+    def pre_validate(self, form):
+        if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
+            raise ValidationError(DAY_OUT_OF_RANGE)
+
+
 class NotBlank:
     """Like DataRequired, but with our German message and stripping whitespace first."""
 
@@ -43,6 +58,11 @@ class NotBlank:
         if data is None or data is False or data == [] or blank_text:
             field.errors[:] = []
             raise ValidationError(self.message)
+
+
+def valid_data(field):
+    """The field's value once validated, or None if it was refused (for filters that still show a list)."""
+    return None if field.errors else field.data
 
 
 def strip_filter(value):

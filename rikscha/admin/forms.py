@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SearchField, StringField, TelField
+from wtforms import BooleanField, EmailField, IntegerField, SearchField, StringField, TelField
 from wtforms.validators import Email, Length, NumberRange, Optional
 
 from rikscha.auth.roles import ALL_ROLES, ROLE_LABELS
-from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
+from rikscha.limits import MAX_ID
 
 
 class UserSearchForm(FlaskForm):
@@ -50,10 +51,13 @@ class AuditFilterForm(FlaskForm):
         filters=[strip_filter],
         description=_l("z. B. ride, rider, user, rickshaw, defect, task"),
     )
-    entity_id = IntegerField(_l("Nummer"), validators=[Optional(), NumberRange(min=1)])
+    entity_id = IntegerField(
+        _l("Nummer"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("Diese Nummer gibt es nicht."))],
+    )
     actor = StringField(
         _l("Wer (Name oder E-Mail)"), validators=[Optional(), Length(max=100)], filters=[strip_filter]
     )
-    start = DateField(_l("Von"), validators=[Optional()])
-    end = DateField(_l("Bis"), validators=[Optional()])
+    start = DayField(_l("Von"), validators=[Optional()])
+    end = DayField(_l("Bis"), validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)

@@ -241,9 +241,13 @@ def tasks_list():
     status = request.args.get("status", "active")
     if status not in ("active", "open", "in_progress", "done", "cancelled", "all"):
         return error_response(422, "invalid_status")
+    ids = {name: request.args.get(name, "").strip() for name in ("area_id", "caretaker_id")}
+    for name, text in ids.items():
+        if text and not int_or_none(text):
+            return error_response(422, f"invalid_{name}")
     filters = TaskFilter(
-        area_id=int_or_none(request.args.get("area_id")),
-        caretaker_id=int_or_none(request.args.get("caretaker_id")),
+        area_id=int_or_none(ids["area_id"]),
+        caretaker_id=int_or_none(ids["caretaker_id"]),
         status=status,
         overdue=request.args.get("overdue", "").lower() in ("1", "true", "yes"),
     )

@@ -13,7 +13,6 @@ from rikscha.api.errors import form_error_response
 from rikscha.api.input import bind, json_body
 from rikscha.api.registry import api_route
 from rikscha.api.schemas import (
-    MAX_ID,
     PAGE_QUERY,
     RIDE_FIELDS,
     RIDER_FIELDS,
@@ -78,18 +77,14 @@ _RIDER_WITH_MANAGERS = (
 
 
 def _visible_rider(rider_id: int) -> Rider:
-    rider = (
-        db.session.execute(_RIDER_WITH_MANAGERS, {"rider_id": rider_id}).unique().scalar_one_or_none()
-        if rider_id <= MAX_ID
-        else None
-    )
+    rider = db.session.execute(_RIDER_WITH_MANAGERS, {"rider_id": rider_id}).unique().scalar_one_or_none()
     if rider is None or not can_see_rider(current_user, rider):
         raise NotFound()
     return rider
 
 
 def _visible_ride(ride_id: int) -> Ride:
-    ride = db.session.get(Ride, ride_id) if ride_id <= MAX_ID else None
+    ride = db.session.get(Ride, ride_id)
     if ride is None or not can_see_ride(current_user, ride):
         raise NotFound()
     return ride

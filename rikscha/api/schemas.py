@@ -14,16 +14,13 @@ from rikscha.api.errors import error_response
 from rikscha.domain import DomainError
 from rikscha.forms import MultiCheckboxField, NotBlank, strip_filter
 from rikscha.i18n import lazy_gettext as _l
+from rikscha.limits import FIRST_DAY, LAST_DAY, MAX_ID
 from rikscha.messages import error_message, register_messages
 from rikscha.rides.forms import need_choices
 from rikscha.rides.settings import office_zone
 from rikscha.scheduling import local_day_bounds
 
-# Ids beyond the database's integer range can't exist; rejecting them early avoids engine errors.
-MAX_ID = 2**31 - 1
 DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET = 100, 500, 1_000_000
-# Dates outside this range are refused instead of overflowing in time-zone arithmetic.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 
 INVALID_START = _l(
     "Bitte geben Sie den Beginn als Zeitpunkt mit Zeitzone an, z. B. 2026-12-02T10:00:00+01:00."

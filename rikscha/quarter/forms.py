@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FloatField,
     HiddenField,
@@ -28,8 +27,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
+from rikscha.limits import MAX_ID
 from rikscha.quarter.labels import (
     AREA_KIND_LABELS,
     CATEGORY_LABELS,
@@ -90,10 +90,13 @@ def choice_values(field) -> set[str]:
 
 
 def int_or_none(value) -> int | None:
+    """A number from a form or the query string (an id, a month): None if empty, not a whole number
+    or beyond MAX_ID – no record has such an id, and the database could not even compare it."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 <= number <= MAX_ID else None
 
 
 class AreaForm(FlaskForm):
@@ -152,7 +155,7 @@ class TaskForm(FlaskForm):
     )
     category = SelectField(_l("Kategorie"), choices=choices(CATEGORY_LABELS.items()), default="other")
     priority = SelectField(_l("Dringlichkeit"), choices=choices(PRIORITY_LABELS.items()), default="normal")
-    due_date = DateField(_l("Fällig am"), validators=[Optional()])
+    due_date = DayField(_l("Fällig am"), validators=[Optional()])
     assignees = MultiCheckboxField(_l("Zugeteilt an"))
     checklist = TextAreaField(
         _l("Checkliste (freiwillig)"), filters=[strip_filter], description=_l("Ein Punkt pro Zeile.")
@@ -292,7 +295,7 @@ class RoundForm(FlaskForm):
             [("", _l("Bitte wählen"))] + [(str(i + 1), label) for i, label in enumerate(MONTH_LABELS)]
         ),
     )
-    anchor = DateField(_l("Beginnt am"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
+    anchor = DayField(_l("Beginnt am"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
     checklist = TextAreaField(
         _l("Checkliste"), filters=[strip_filter], description=_l("Ein Punkt pro Zeile.")
     )

@@ -64,6 +64,8 @@ register_messages(
         "minutes_range": _l("Bitte geben Sie die Arbeitszeit in Minuten an (1 bis 1440)."),
         "too_many_photos": _l("Bitte wählen Sie höchstens 3 Fotos."),
         "invalid_status": _l("Diesen Status gibt es nicht."),
+        "invalid_area_id": _l("Die Nummer des Reviers muss eine ganze Zahl ab 1 sein."),
+        "invalid_caretaker_id": _l("Die Nummer der Person muss eine ganze Zahl ab 1 sein."),
         "invalid_choice": _l("Bitte wählen Sie nur aus den angebotenen Möglichkeiten."),
     }
 )

@@ -13,7 +13,7 @@ from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
-from rikscha.forms import ActionForm
+from rikscha.forms import ActionForm, valid_data
 from rikscha.i18n import format_day
 from rikscha.messages import error_message, message_for
 from rikscha.page_helpers import translated, url_before_id
@@ -208,11 +208,11 @@ def area_qr(area_id: int):
 @roles_required(Role.COORDINATOR)
 def tasks_index():
     search = TaskFilterForm(request.args)
-    search.validate()
+    search.validate()  # a filter the form refuses (it says why) is not applied
     filters = TaskFilter(
-        area_id=int_or_none(search.area.data),
-        caretaker_id=int_or_none(search.caretaker.data),
-        status=search.status.data or "active",
+        area_id=int_or_none(valid_data(search.area)),
+        caretaker_id=int_or_none(valid_data(search.caretaker)),
+        status=valid_data(search.status) or "active",
         overdue=bool(search.overdue.data),
     )
     today = local_today()

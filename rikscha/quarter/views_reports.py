@@ -11,7 +11,7 @@ from rikscha.auth.roles import Role, public, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db, limiter
-from rikscha.forms import choices
+from rikscha.forms import choices, valid_data
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import message_for, register_messages
 from rikscha.quarter import bp
@@ -218,8 +218,8 @@ def report_photo(report_id: int):
 @roles_required(Role.COORDINATOR)
 def reports_index():
     search = ReportFilterForm(request.args)
-    search.validate()
-    reports = list_reports(status=search.status.data or "open")
+    search.validate()  # a status the form refuses (it says why) is not applied
+    reports = list_reports(status=valid_data(search.status) or "open")
     return render_template(
         "quarter/reports.html",
         search=search,

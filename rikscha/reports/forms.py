@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from rikscha.forms import NotBlank, choices
+from rikscha.forms import DayField, NotBlank, choices
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.reports import periods
 
@@ -44,8 +44,8 @@ class PeriodForm(FlaskForm):
     quartal = SelectField(
         _l("Quartal"), choices=choices((str(n), _l("%(n)s. Quartal", n=n)) for n in range(1, 5)), default="1"
     )
-    von = DateField(_l("Von (erster Tag)"), validators=[Optional()], description=_l("Nur für „Von – bis“."))
-    bis = DateField(_l("Bis (letzter Tag)"), validators=[Optional()], description=_l("Nur für „Von – bis“."))
+    von = DayField(_l("Von (erster Tag)"), validators=[Optional()], description=_l("Nur für „Von – bis“."))
+    bis = DayField(_l("Bis (letzter Tag)"), validators=[Optional()], description=_l("Nur für „Von – bis“."))
 
     @classmethod
     def defaults(cls, period: periods.Period) -> dict:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import abort
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TimeField
+from wtforms import SelectField, StringField, TimeField
 from wtforms.validators import Length, Optional
 
 from rikscha.domain import DomainError
 from rikscha.extensions import db
-from rikscha.forms import NotBlank, choices, strip_filter
+from rikscha.forms import DayField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message
 from rikscha.rides.drivers import add_absence, add_weekly_window
@@ -35,8 +35,8 @@ class AvailabilityForm(FlaskForm):
 
 
 class AbsenceForm(FlaskForm):
-    start_date = DateField(_l("Erster Tag"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
-    end_date = DateField(_l("Letzter Tag"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
+    start_date = DayField(_l("Erster Tag"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
+    end_date = DayField(_l("Letzter Tag"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
     reason = SelectField(_l("Grund"), choices=choices(ABSENCE_REASONS), validators=[NotBlank()])
 
 
@@ -44,11 +44,11 @@ class QualificationForm(FlaskForm):
     rickshaw_kind = StringField(
         _l("Rikscha-Typ"), validators=[NotBlank(), Length(max=80)], filters=[strip_filter]
     )
-    instructed_on = DateField(_l("Eingewiesen am"), validators=[Optional()])
+    instructed_on = DayField(_l("Eingewiesen am"), validators=[Optional()])
 
 
 class FirstAidForm(FlaskForm):
-    first_aid_valid_until = DateField(_l("Erste-Hilfe-Kurs gültig bis"), validators=[Optional()])
+    first_aid_valid_until = DayField(_l("Erste-Hilfe-Kurs gültig bis"), validators=[Optional()])
 
 
 # Form → service glue shared by the driver's own pages and the office's driver pages.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     DecimalField,
     EmailField,
     IntegerField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
-from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.rides.models import NEED_FIELDS, CancelReason, ConsentMethod
 
@@ -88,7 +87,7 @@ class BookingForm(FlaskForm):
     """One ride. `start` is the ISO start time of a free slot (the slot list offers them)."""
 
     rider_id = IntegerField(_l("Fahrgast"), validators=[NotBlank(_l("Bitte wählen Sie einen Fahrgast."))])
-    day = DateField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag."))])
+    day = DayField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag."))])
     duration = SelectField(_l("Dauer"), coerce=int, validators=[NotBlank()])
     passengers = RadioField(
         _l("Wie viele Personen fahren mit?"),
@@ -104,7 +103,10 @@ class BookingForm(FlaskForm):
         filters=[strip_filter],
         description=_l("Leer lassen für die gespeicherte Adresse."),
     )
-    destination_place_id = SelectField(_l("Ziel aus der Liste"), coerce=str, validators=[Optional()])
+    # Stripped: Optional() lets a value of only spaces through as "none chosen", and it must read so.
+    destination_place_id = SelectField(
+        _l("Ziel aus der Liste"), coerce=str, validators=[Optional()], filters=[strip_filter]
+    )
     # No Optional() here: it would end the chain on an empty field before the inline
     # validate_destination_text runs, and "list or free text" would never be checked.
     destination_text = StringField(
@@ -140,7 +142,7 @@ class SlotQueryForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag."))])
+    day = DayField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag."))])
     duration = SelectField(_l("Dauer"), coerce=int, validators=[NotBlank()])
     passengers = RadioField(
         _l("Wie viele Personen fahren mit?"),
@@ -191,8 +193,8 @@ class RideFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("Von"), validators=[Optional()])
-    end = DateField(_l("Bis"), validators=[Optional()])
+    start = DayField(_l("Von"), validators=[Optional()])
+    end = DayField(_l("Bis"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
         validators=[Optional()],

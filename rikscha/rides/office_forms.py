@@ -8,7 +8,6 @@ from flask_babel import format_time
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.rides.driver_forms import ABSENCE_REASONS, WEEKDAY_LABELS, QualificationForm
 from rikscha.rides.forms import CANCEL_REASON_LABELS, BookingForm, RideFilterForm
@@ -30,14 +29,6 @@ TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 NOT_A_TIME = _l("Bitte geben Sie eine Uhrzeit wie 09:30 an.")
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
 _WHOLE_NUMBER = _l("Bitte geben Sie eine ganze Zahl an.")
-# Days outside this range are refused instead of overflowing in time-zone arithmetic.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
-DAY_OUT_OF_RANGE = _l("Bitte geben Sie ein Datum zwischen 1900 und 9000 an.")
-
-
-def sane_day(form, field):
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(DAY_OUT_OF_RANGE)
 
 
 def _range(low: int, high: int) -> NumberRange:
@@ -351,10 +342,7 @@ class ReassignForm(FlaskForm):
 
 
 class OfficeRideFilterForm(RideFilterForm):
-    validate_start = sane_day
-
     def validate_end(self, field):
-        sane_day(self, field)
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError(_l("Das Ende darf nicht vor dem Anfang liegen."))
 
@@ -365,7 +353,7 @@ class WeatherCancelForm(FlaskForm):
     class Meta:
         csrf = False  # filling it in only shows the affected rides; the cancelling POST has its own token
 
-    day = DateField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag.")), sane_day])
+    day = DayField(_l("Tag"), validators=[NotBlank(_l("Bitte wählen Sie einen Tag."))])
     start_time = TimeField(
         _l("Von"),
         format=TIME_FORMATS,
@@ -407,7 +395,7 @@ class DayForm(FlaskForm):
     class Meta:
         csrf = False
 
-    tag = DateField(_l("Tag"), validators=[Optional(), sane_day])
+    tag = DayField(_l("Tag"), validators=[Optional()])
 
 
 class OfficeQualificationForm(QualificationForm):
@@ -433,8 +421,8 @@ class DriverAvailabilityApiForm(FlaskForm):
     end = TimeField(
         _l("Bis (HH:MM)"), format=TIME_FORMATS, invalid_value_message=NOT_A_TIME, validators=[Optional()]
     )
-    absence_from = DateField(_l("Abwesend ab (JJJJ-MM-TT)"), validators=[Optional()])
-    absence_to = DateField(_l("Abwesend bis einschließlich (JJJJ-MM-TT)"), validators=[Optional()])
+    absence_from = DayField(_l("Abwesend ab (JJJJ-MM-TT)"), validators=[Optional()])
+    absence_to = DayField(_l("Abwesend bis einschließlich (JJJJ-MM-TT)"), validators=[Optional()])
     reason = SelectField(
         _l("Grund der Abwesenheit"), choices=choices(ABSENCE_REASONS), validators=[Optional()]
     )
@@ -454,4 +442,4 @@ class DriverAvailabilityApiForm(FlaskForm):
 
 
 class DriverQualificationApiForm(QualificationForm):
-    first_aid_valid_until = DateField(_l("Erste-Hilfe-Kurs gültig bis"), validators=[Optional()])
+    first_aid_valid_until = DayField(_l("Erste-Hilfe-Kurs gültig bis"), validators=[Optional()])

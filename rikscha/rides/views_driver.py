@@ -10,14 +10,13 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField
 
 from rikscha.audit.services import record_view
 from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
-from rikscha.forms import ActionForm, NotBlank
+from rikscha.forms import ActionForm, DayField, NotBlank
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message, message_for, register_messages
 from rikscha.page_helpers import translated, url_before_id
@@ -69,7 +68,7 @@ class RunSheetForm(FlaskForm):
     class Meta:
         csrf = False
 
-    tag = DateField(_l("Tag"), validators=[NotBlank(_l("Bitte geben Sie ein gültiges Datum an."))])
+    tag = DayField(_l("Tag"), validators=[NotBlank(_l("Bitte geben Sie ein gültiges Datum an."))])
 
 
 def _today(now: datetime) -> date:

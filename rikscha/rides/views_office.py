@@ -54,9 +54,6 @@ from rikscha.rides.forms import (
 from rikscha.rides.labels import STATUS_LABELS
 from rikscha.rides.models import DriverAbsence, DriverAvailability, Place, Ride, Rider
 from rikscha.rides.office_forms import (
-    DAY_OUT_OF_RANGE,
-    FIRST_DAY,
-    LAST_DAY,
     DayForm,
     OfficeQualificationForm,
     OfficeRideFilterForm,
@@ -193,9 +190,6 @@ def office_book():
 def _free_slots(query: SlotQueryForm, now):
     """Free (start, end) pairs for the asked day, or None (not asked or invalid: errors on `query`)."""
     if not request.args or not query.validate():
-        return None
-    if not FIRST_DAY <= query.day.data <= LAST_DAY:
-        query.day.errors.append(DAY_OUT_OF_RANGE)
         return None
     try:
         return available_slots(

@@ -15,6 +15,7 @@ from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
+from rikscha.limits import is_id
 from rikscha.messages import error_message
 from rikscha.rides import bp
 from rikscha.rides.forms import (
@@ -56,7 +57,7 @@ RESIDENT_CANCEL_REASONS = (CancelReason.RIDER, CancelReason.ILLNESS, CancelReaso
 
 
 def _my_rider_or_404(rider_id) -> Rider:
-    if not isinstance(rider_id, int):
+    if not is_id(rider_id):  # from the query string or a form: anything at all
         abort(404)
     rider = visible_rider(current_user, rider_id)
     if rider is None:
