@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     register_config(app, config)
+    register_json(app)
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -84,6 +85,12 @@ def _register_user_loader(login_manager) -> None:
         if user is None or not user.active or str(user.session_version) != version:
             return None
         return user
+
+
+def register_json(app: Flask) -> None:
+    from rikscha.input_guard import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)
 
 
 def register_url_converters(app: Flask) -> None:

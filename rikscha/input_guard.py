@@ -9,6 +9,7 @@ path, the query string, form fields and JSON bodies – instead of a rule on eve
 from __future__ import annotations
 
 from flask import render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
 from rikscha.api.errors import error_response
@@ -63,3 +64,17 @@ def refuse_nul_characters():
         "Bitte gehen Sie zurück und tippen Sie den Text noch einmal ein, statt ihn einzufügen."
     )
     return render_template("errors/400.html", status=400, message=message), 400
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a document nested too deeply to parse is invalid JSON (a 400).
+
+    Python's parser gives up on a few thousand nested brackets with a RecursionError, which
+    request.get_json would pass on as a 500; as a ValueError it is what any broken JSON is.
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error

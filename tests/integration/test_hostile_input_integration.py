@@ -206,3 +206,11 @@ def test_a_destination_of_only_spaces_counts_as_none_chosen(app, client, office)
 
 def _ten_oclock(day):
     return datetime.combine(day, time(10), tzinfo=ZoneInfo("Europe/Berlin")).astimezone(UTC)
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+def test_json_nested_too_deeply_is_invalid_json(client, office, body):
+    headers = {"Authorization": f"Bearer {office.token}", "Content-Type": "application/json"}
+    response = client.post("/api/v1/rides", data=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_json"
