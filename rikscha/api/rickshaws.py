@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from rikscha.api.errors import error_response, form_error_response
+from rikscha.api.errors import form_error_response
 from rikscha.api.input import bind, json_body
 from rikscha.api.registry import api_route
 from rikscha.api.schemas import RICKSHAW_FIELDS, answers_domain_errors, rickshaw_json
@@ -44,20 +43,13 @@ def rickshaws_create():
     form = bind(RickshawForm, json_body())
     if not form.validate():
         return form_error_response(form)
-    try:
-        rickshaw = save_rickshaw(
-            None,
-            by=current_user._get_current_object(),
-            now=utcnow(),
-            **{name: getattr(form, name).data for name in FORM_FIELDS},
-        )
-        db.session.commit()
-    except IntegrityError as error:
-        # Another request took the name between our check and the insert.
-        db.session.rollback()
-        if "name" not in str(error.orig).lower():
-            raise
-        return error_response(409, "name_taken", field="name")
+    rickshaw = save_rickshaw(
+        None,
+        by=current_user._get_current_object(),
+        now=utcnow(),
+        **{name: getattr(form, name).data for name in FORM_FIELDS},
+    )
+    db.session.commit()
     return jsonify(rickshaw_json(rickshaw)), 201
 
 

@@ -18,6 +18,7 @@ from rikscha.auth.roles import Role
 from rikscha.auth.user_cache import remembered_user
 from rikscha.domain import Conflict, DomainError
 from rikscha.extensions import db
+from rikscha.unique import saved_unless_taken
 
 MIN_PASSWORD_LENGTH = 10
 # Verified against when the e-mail is unknown, so both paths cost the same time.
@@ -133,8 +134,8 @@ def create_user(
         role_rows=[],
     )
     user.set_roles(roles)
-    db.session.add(user)
-    db.session.flush()
+    with saved_unless_taken(EmailTaken()):
+        db.session.add(user)
     record_event(actor or user, "create", "user", user.id, f"roles={','.join(user.roles)}")
     return user
 
@@ -160,12 +161,12 @@ def update_user(user: User, *, actor: User, name: str, email: str, phone: str, r
         # Locking oneself out would leave the office without anyone able to fix it.
         raise DomainError("cannot_demote_self", field="roles")
     before = (user.roles, user.active)
-    user.name, user.email, user.phone = name.strip(), email, phone.strip()
-    user.set_roles(roles)
-    if user.active and not active:
-        user.session_version += 1
-    user.active = active
-    db.session.flush()
+    with saved_unless_taken(EmailTaken()):
+        user.name, user.email, user.phone = name.strip(), email, phone.strip()
+        user.set_roles(roles)
+        if user.active and not active:
+            user.session_version += 1
+        user.active = active
     record_event(
         actor,
         "update",

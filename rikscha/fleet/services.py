@@ -13,6 +13,7 @@ from rikscha.audit.services import record_event
 from rikscha.domain import Conflict, DomainError
 from rikscha.extensions import db
 from rikscha.fleet.models import (
+    BatteryPack,
     ChargingSession,
     DefectReport,
     DefectSeverity,
@@ -36,6 +37,7 @@ from rikscha.scheduling import (
     validate_charging,
     validate_odometer,
 )
+from rikscha.unique import saved_unless_taken
 
 register_messages(
     {
@@ -94,24 +96,25 @@ def save_rickshaw(rickshaw: Rickshaw | None, *, by, now: datetime, **values) -> 
     """Create (rickshaw=None) or update a rickshaw. Status changes to `grounded` move its rides."""
     _unique_name(Rickshaw, values["name"], rickshaw.id if rickshaw else None)
     creating = rickshaw is None
-    if creating:
-        rickshaw = Rickshaw(in_service_since=now.astimezone(office_zone()).date())  # the office's day
-        db.session.add(rickshaw)
-    elif values.get("odometer_km") is not None:
+    if not creating and values.get("odometer_km") is not None:
         try:
             validate_odometer(rickshaw.odometer_km, values["odometer_km"])
         except OdometerError as error:
             raise FleetRuleBroken(
                 error.code, field="odometer_km", **_odometer_code_details(error, rickshaw.odometer_km)
             ) from error
-    old_status = rickshaw.status
-    for name in RICKSHAW_FIELDS:
-        if name in values and values[name] is not None:
-            setattr(rickshaw, name, values[name].strip() if isinstance(values[name], str) else values[name])
-    for optional in ("service_interval_km", "service_interval_days", "home_station_id"):
-        if optional in values:
-            setattr(rickshaw, optional, values[optional])
-    db.session.flush()
+    with saved_unless_taken(Conflict("name_taken", field="name")):
+        if creating:
+            rickshaw = Rickshaw(in_service_since=now.astimezone(office_zone()).date())  # the office's day
+            db.session.add(rickshaw)
+        old_status = rickshaw.status
+        for name in RICKSHAW_FIELDS:
+            if name in values and values[name] is not None:
+                value = values[name]
+                setattr(rickshaw, name, value.strip() if isinstance(value, str) else value)
+        for optional in ("service_interval_km", "service_interval_days", "home_station_id"):
+            if optional in values:
+                setattr(rickshaw, optional, values[optional])
     record_event(
         by,
         "create" if creating else "update",
@@ -129,22 +132,36 @@ def save_station(
 ) -> Station:
     _unique_name(Station, name, station.id if station else None)
     creating = station is None
-    station = station or Station()
-    station.name, station.address, station.opening_notes = (
-        name.strip(),
-        address.strip(),
-        opening_notes.strip(),
-    )
-    station.is_service, station.is_rental, station.is_charging = (
-        "service" in kinds,
-        "rental" in kinds,
-        "charging" in kinds,
-    )
-    station.chargers = chargers
-    db.session.add(station)
-    db.session.flush()
+    with saved_unless_taken(Conflict("name_taken", field="name")):
+        station = station or Station()
+        station.name, station.address, station.opening_notes = (
+            name.strip(),
+            address.strip(),
+            opening_notes.strip(),
+        )
+        station.is_service, station.is_rental, station.is_charging = (
+            "service" in kinds,
+            "rental" in kinds,
+            "charging" in kinds,
+        )
+        station.chargers = chargers
+        db.session.add(station)
     record_event(by, "create" if creating else "update", "station", station.id)
     return station
+
+
+def add_battery_pack(rickshaw: Rickshaw, *, label: str, by) -> BatteryPack:
+    """A battery pack for `rickshaw`; a label is used once per rickshaw (Conflict name_taken)."""
+    taken = Conflict("name_taken", field="label")
+    if db.session.scalar(
+        select(BatteryPack.id).where(BatteryPack.rickshaw_id == rickshaw.id, BatteryPack.label == label)
+    ):
+        raise taken
+    with saved_unless_taken(taken):
+        pack = BatteryPack(rickshaw_id=rickshaw.id, label=label)
+        db.session.add(pack)
+    record_event(by, "create", "battery_pack", pack.id, f"rickshaw={rickshaw.id}")
+    return pack
 
 
 # --- blocks, defects --------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from rikscha.audit.services import record_event
 from rikscha.auth.roles import Role, roles_required
@@ -38,6 +37,7 @@ from rikscha.fleet.fleet_forms import (
 )
 from rikscha.fleet.models import BatteryPack, DefectReport, Rickshaw, RickshawStatus, Station
 from rikscha.fleet.services import (
+    add_battery_pack,
     clear_defect,
     log_charging,
     log_maintenance,
@@ -313,20 +313,14 @@ def battery_add(rickshaw_id: int):
     rickshaw = db.get_or_404(Rickshaw, rickshaw_id)
     form = BatteryPackForm()
     if form.validate_on_submit():
-        taken = db.session.scalar(
-            select(BatteryPack.id).where(
-                BatteryPack.rickshaw_id == rickshaw.id, BatteryPack.label == form.label.data
-            )
-        )
-        if taken is None:
-            pack = BatteryPack(rickshaw_id=rickshaw.id, label=form.label.data)
-            db.session.add(pack)
-            db.session.flush()
-            record_event(current_user, "create", "battery_pack", pack.id, f"rickshaw={rickshaw.id}")
+        try:
+            pack = add_battery_pack(rickshaw, label=form.label.data, by=current_user)
+        except Conflict as taken:
+            form.label.errors = [error_message(taken)]
+        else:
             db.session.commit()
             flash(_("Der Akku „%(label)s“ wurde hinzugefügt.", label=pack.label), "success")
             return redirect(url_for("fleet.rickshaw_edit", rickshaw_id=rickshaw.id) + "#akkus")
-        form.label.errors = [error_message(Conflict("name_taken"))]
     edit_form = RickshawEditForm(formdata=None, obj=rickshaw)
     edit_form.home_station_id.choices = record_choices(queries.all_stations(), empty=_("– keine –"))
     return _render_edit(rickshaw, edit_form, form)

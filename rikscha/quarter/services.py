@@ -39,6 +39,7 @@ from rikscha.quarter.rules import (
     group_tasks,
     next_status,
 )
+from rikscha.unique import saved_unless_taken
 
 MAX_WORKLOG_PHOTOS = 3
 LIST_LIMIT = 200
@@ -164,14 +165,15 @@ def save_area(
     if kind not in {k.value for k in AreaKind}:
         raise QuarterRuleBroken("invalid_choice", field="kind")
     creating = area is None
-    area = area or Area()
-    area.name, area.kind = name, kind
-    area.description, area.location = description.strip(), location.strip()
-    area.latitude, area.longitude = latitude, longitude
-    area.caretakers = caretakers_by_id(caretaker_ids, "caretakers")
-    area.active = active
-    db.session.add(area)
-    db.session.flush()
+    caretakers = caretakers_by_id(caretaker_ids, "caretakers")
+    with saved_unless_taken(QuarterConflict("area_name_taken", field="name")):
+        area = area or Area()
+        area.name, area.kind = name, kind
+        area.description, area.location = description.strip(), location.strip()
+        area.latitude, area.longitude = latitude, longitude
+        area.caretakers = caretakers
+        area.active = active
+        db.session.add(area)
     record_event(by, "create" if creating else "update", "area", area.id)
     return area
 

@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from rikscha.audit.models import AuditEvent
@@ -40,6 +39,7 @@ from rikscha.rides.planning import load_day_plan
 from rikscha.rides.services import local_day
 from rikscha.rides.settings import current_rules, ensure_settings, rules_from
 from rikscha.scheduling import BookingRules, eligible_pairs, local_day_bounds
+from rikscha.unique import saved_unless_taken
 
 register_messages(
     {
@@ -107,33 +107,27 @@ def _name_taken(name: str, place_id: int | None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _save_place(place: Place) -> None:
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(place)
-        db.session.flush()
-    except IntegrityError as error:  # the same name, saved by someone else a moment ago
-        savepoint.rollback()
-        raise DomainError("place_name_taken", field="name") from error
-    savepoint.commit()
+def _place_name_taken() -> DomainError:
+    return DomainError("place_name_taken", field="name")
 
 
 def create_place(*, name: str, address: str, notes: str, by) -> Place:
     if _name_taken(name, None):
-        raise DomainError("place_name_taken", field="name")
+        raise _place_name_taken()
     place = Place(
         name=name.strip(), address=(address or "").strip(), notes=(notes or "").strip(), active=True
     )
-    _save_place(place)
+    with saved_unless_taken(_place_name_taken()):
+        db.session.add(place)
     record_event(by, "create", "place", place.id)
     return place
 
 
 def update_place(place: Place, *, name: str, address: str, notes: str, by) -> None:
     if _name_taken(name, place.id):
-        raise DomainError("place_name_taken", field="name")
-    place.name, place.address, place.notes = name.strip(), (address or "").strip(), (notes or "").strip()
-    _save_place(place)
+        raise _place_name_taken()
+    with saved_unless_taken(_place_name_taken()):
+        place.name, place.address, place.notes = name.strip(), (address or "").strip(), (notes or "").strip()
     record_event(by, "update", "place", place.id)
 
 
