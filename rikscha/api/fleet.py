@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -212,15 +212,24 @@ def fleet_rickshaw_update(rickshaw_id: int):
 @api_route(
     "/rickshaws/<int:rickshaw_id>/history",
     "GET",
-    summary="A rickshaw's timeline (rides, maintenance, "
-    "defects, charging, blocks; newest first) and its odometer over time",
+    summary="A rickshaw's timeline (rides, maintenance, defects, charging, blocks; newest first, "
+    "100 entries a page) and its odometer over the page's entries",
     roles=STAFF,
     tag="fleet",
-    responses={200: {"rickshaw": "object", "entries": "array", "odometer": "array"}},
+    query=(
+        ("before", "string", "Older page: `older.before` of the newer page (ISO 8601 with offset)"),
+        ("km", "integer", "Older page: `older.km` of the newer page"),
+    ),
+    responses={200: {"rickshaw": "object", "entries": "array", "odometer": "array", "older": "object"}},
 )
 def fleet_rickshaw_history(rickshaw_id: int):
     rickshaw = db.get_or_404(Rickshaw, rickshaw_id)
-    history = queries.rickshaw_history(rickshaw, utcnow())
+    cursor = None
+    if "before" in request.args or "km" in request.args:
+        cursor = queries.HistoryCursor.from_query(request.args.get("before"), request.args.get("km"))
+        if cursor is None:
+            return error_response(422, "invalid_history_page")
+    history = queries.rickshaw_history(rickshaw, utcnow(), cursor=cursor)
     entries = []
     for entry in history.entries:
         record, names = entry.record, entry.names
@@ -258,6 +267,7 @@ def fleet_rickshaw_history(rickshaw_id: int):
             "rickshaw": {**rickshaw_json(rickshaw), "service": _service_json(service)},
             "entries": entries,
             "odometer": [{"at": iso(p.at), "km": p.km, "source": p.source} for p in history.odometer],
+            "older": {"before": iso(history.older.before), "km": history.older.km} if history.older else None,
         }
     )
 

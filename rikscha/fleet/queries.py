@@ -6,7 +6,7 @@ Every function runs a fixed number of queries, however many rows there are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select
@@ -26,6 +26,7 @@ from rikscha.fleet.models import (
     RickshawStatus,
     Station,
 )
+from rikscha.limits import FIRST_DAY, LAST_DAY
 from rikscha.rides.models import ACTIVE_STATUSES, Ride, Rider, RideStatus
 from rikscha.rides.settings import office_zone
 from rikscha.scheduling import ServiceStatus, service_status
@@ -342,72 +343,188 @@ class OdometerPoint:
     source: str  # maintenance, ride, now
 
 
+HISTORY_PAGE = 100  # timeline entries a page; older ones are a link away
+MAX_ODOMETER_KM = 10_000_000
+
+
+@dataclass(frozen=True)
+class HistoryCursor:
+    """Where an older page of the timeline starts: before this moment, with this odometer reading."""
+
+    before: datetime
+    km: int
+
+    @classmethod
+    def from_query(cls, before: str | None, km: str | None) -> HistoryCursor | None:
+        """The cursor from a link's query (ISO time with offset, whole km); None if either is unusable."""
+        try:
+            moment = datetime.fromisoformat((before or "").strip())
+            reading = int(km or "")
+        except ValueError:
+            return None
+        if moment.tzinfo is None or not FIRST_DAY <= moment.date() <= LAST_DAY:
+            return None
+        if not 0 <= reading <= MAX_ODOMETER_KM:
+            return None
+        return cls(moment.astimezone(UTC), reading)
+
+
 @dataclass(frozen=True)
 class History:
-    entries: list[Entry]  # newest first
-    odometer: list[OdometerPoint]  # oldest first
-
-    @property
-    def last_inspection(self) -> MaintenanceRecord | None:
-        return next(
-            (
-                e.record
-                for e in self.entries
-                if e.kind == "maintenance" and e.record.kind == MaintenanceKind.INSPECTION
-            ),
-            None,
-        )
+    entries: list[Entry]  # newest first, one page
+    odometer: list[OdometerPoint]  # oldest first, over the page's entries
+    last_inspection: MaintenanceRecord | None  # the newest ever, on whatever page it is
+    older: HistoryCursor | None = None  # the next (older) page; None: this page reaches the first entry
 
 
 _KIND_ORDER = {"defect_cleared": 0, "ride": 1, "charging": 2, "maintenance": 3, "defect": 4, "block": 5}
 
 
-def rickshaw_history(rickshaw: Rickshaw, now: datetime) -> History:
-    """Rides, maintenance, defects, charging and blocks of one rickshaw in six queries."""
-    rides = db.session.scalars(select(Ride).where(Ride.rickshaw_id == rickshaw.id)).unique().all()
-    performer = aliased(User)
-    maintenance = db.session.execute(
-        select(MaintenanceRecord, performer.name, Station.name)
-        .outerjoin(performer, performer.id == MaintenanceRecord.performed_by_id)
-        .outerjoin(Station, Station.id == MaintenanceRecord.station_id)
-        .where(MaintenanceRecord.rickshaw_id == rickshaw.id)
-    ).all()
+# Older than any entry: what the edge of a short history compares with.
+_BEFORE_ALL = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def _newest(statement: Select, at_column, owner, until: datetime | None, limit: int) -> Select:
+    """`statement` cut to the rows of the `limit` newest moments before `until`, newest first.
+
+    Not a plain LIMIT: every row at the oldest of those moments comes too, so that a page never
+    splits one moment and the next page, strictly older, misses nothing.
+    """
+    conditions = [owner, *([] if until is None else [at_column < until])]
+    edge = (
+        select(at_column).where(*conditions).order_by(at_column.desc()).limit(1).offset(limit - 1)
+    ).scalar_subquery()
+    oldest = bindparam("before_all", _BEFORE_ALL, type_=at_column.type)
+    return statement.where(*conditions, at_column >= func.coalesce(edge, oldest)).order_by(at_column.desc())
+
+
+def _defects_by(rickshaw_id: int, at_column, until: datetime | None, limit: int):
     reporter, clearer = aliased(User), aliased(User)
-    defects = db.session.execute(
+    statement = (
         select(DefectReport, reporter.name, clearer.name)
         .outerjoin(reporter, reporter.id == DefectReport.reported_by_id)
         .outerjoin(clearer, clearer.id == DefectReport.cleared_by_id)
-        .where(DefectReport.rickshaw_id == rickshaw.id)
+    )
+    return db.session.execute(
+        _newest(statement, at_column, DefectReport.rickshaw_id == rickshaw_id, until, limit)
     ).all()
+
+
+def rickshaw_history(
+    rickshaw: Rickshaw, now: datetime, *, cursor: HistoryCursor | None = None, limit: int = HISTORY_PAGE
+) -> History:
+    """One page of a rickshaw's timeline – rides, maintenance, defects, charging and blocks, newest
+    first – in eight queries, whatever the length of its history.
+
+    The page holds the newest `limit` entries before `cursor.before` (up to now on the first
+    page): each kind's rows of its newest `limit` moments are read and merged. Entries at the same
+    moment as the last one shown stay on the page too, since the next page starts strictly before it.
+
+    The odometer is walked back over the page's own rides and readings, from today's reading on
+    the first page and from where the newer page's walk ended (`cursor.km`) on the others. A ride
+    that starts on one page and ends after the next newer page's oldest entry counts one page late.
+    """
+    until = cursor.before if cursor else None
+    rides = (
+        db.session.scalars(
+            _newest(
+                select(Ride).options(*_ride_line_options(with_driver=True)),
+                Ride.start_at,
+                Ride.rickshaw_id == rickshaw.id,
+                until,
+                limit,
+            )
+        )
+        .unique()
+        .all()
+    )
+    performer = aliased(User)
+    maintenance = db.session.execute(
+        _newest(
+            select(MaintenanceRecord, performer.name, Station.name)
+            .outerjoin(performer, performer.id == MaintenanceRecord.performed_by_id)
+            .outerjoin(Station, Station.id == MaintenanceRecord.station_id),
+            MaintenanceRecord.performed_at,
+            MaintenanceRecord.rickshaw_id == rickshaw.id,
+            until,
+            limit,
+        )
+    ).all()
+    reported = _defects_by(rickshaw.id, DefectReport.reported_at, until, limit)
+    cleared = _defects_by(rickshaw.id, DefectReport.cleared_at, until, limit)
     logger = aliased(User)
     charging = db.session.execute(
-        select(ChargingSession, Station.name, BatteryPack.label, logger.name)
-        .join(Station, Station.id == ChargingSession.station_id)
-        .outerjoin(BatteryPack, BatteryPack.id == ChargingSession.battery_pack_id)
-        .outerjoin(logger, logger.id == ChargingSession.logged_by_id)
-        .where(ChargingSession.rickshaw_id == rickshaw.id)
+        _newest(
+            select(ChargingSession, Station.name, BatteryPack.label, logger.name)
+            .join(Station, Station.id == ChargingSession.station_id)
+            .outerjoin(BatteryPack, BatteryPack.id == ChargingSession.battery_pack_id)
+            .outerjoin(logger, logger.id == ChargingSession.logged_by_id),
+            ChargingSession.start_at,
+            ChargingSession.rickshaw_id == rickshaw.id,
+            until,
+            limit,
+        )
     ).all()
-    blocks = db.session.scalars(select(RickshawBlock).where(RickshawBlock.rickshaw_id == rickshaw.id)).all()
+    blocks = db.session.scalars(
+        _newest(
+            select(RickshawBlock),
+            RickshawBlock.start_at,
+            RickshawBlock.rickshaw_id == rickshaw.id,
+            until,
+            limit,
+        )
+    ).all()
 
     entries = [Entry(ride.start_at, "ride", ride) for ride in rides]
     entries += [
         Entry(record.performed_at, "maintenance", record, {"by": by, "station": station})
         for record, by, station in maintenance
     ]
-    for defect, by, cleared_by in defects:
-        entries.append(Entry(defect.reported_at, "defect", defect, {"by": by}))
-        if defect.cleared_at is not None:
-            entries.append(Entry(defect.cleared_at, "defect_cleared", defect, {"by": cleared_by}))
+    entries += [
+        Entry(defect.reported_at, "defect", defect, {"by": by}) for defect, by, _cleared_by in reported
+    ]
+    entries += [
+        Entry(defect.cleared_at, "defect_cleared", defect, {"by": cleared_by})
+        for defect, _by, cleared_by in cleared
+    ]
     entries += [
         Entry(charge.start_at, "charging", charge, {"station": station, "pack": pack, "by": by})
         for charge, station, pack, by in charging
     ]
     entries += [Entry(block.start_at, "block", block) for block in blocks]
     entries.sort(key=lambda e: (e.at, _KIND_ORDER[e.kind]), reverse=True)
-    return History(
-        entries=entries,
-        odometer=odometer_points(rickshaw.odometer_km, now, rides, [record for record, *_ in maintenance]),
+    shown = entries[:limit]
+    while len(shown) < len(entries) and entries[len(shown)].at == shown[-1].at:
+        shown.append(entries[len(shown)])
+    # A kind that filled its share may have older rows; one that did not has none left.
+    full = any(len(rows) >= limit for rows in (rides, maintenance, reported, cleared, charging, blocks))
+
+    points, lowest_km = _walk_back(
+        cursor.km if cursor else rickshaw.odometer_km,
+        until or now,
+        [e.record for e in shown if e.kind == "ride"],
+        [e.record for e in shown if e.kind == "maintenance"],
+        today=cursor is None,
     )
+    more = shown and (len(shown) < len(entries) or full)
+    return History(
+        entries=shown,
+        odometer=points,
+        last_inspection=_last_inspection(rickshaw.id),
+        older=HistoryCursor(shown[-1].at, lowest_km) if more else None,
+    )
+
+
+def _last_inspection(rickshaw_id: int) -> MaintenanceRecord | None:
+    return db.session.scalars(
+        select(MaintenanceRecord)
+        .where(
+            MaintenanceRecord.rickshaw_id == rickshaw_id,
+            MaintenanceRecord.kind == MaintenanceKind.INSPECTION.value,
+        )
+        .order_by(MaintenanceRecord.performed_at.desc(), MaintenanceRecord.id.desc())
+        .limit(1)
+    ).first()
 
 
 def odometer_points(current_km: int, now: datetime, rides, maintenance) -> list[OdometerPoint]:
@@ -417,6 +534,15 @@ def odometer_points(current_km: int, now: datetime, rides, maintenance) -> list[
     `complete_ride` does. Walking back from today's reading, each ride is subtracted and each
     reading taken as it was, so hand corrections in between do not distort older values.
     """
+    return _walk_back(current_km, now, rides, maintenance, today=True)[0]
+
+
+def _walk_back(
+    top_km: int, top: datetime, rides, maintenance, *, today: bool
+) -> tuple[list[OdometerPoint], int]:
+    """odometer_points from `top_km` at `top`, and the reading the walk ends with (before its oldest
+    event). `today`: `top` is now – a point "now" heads the list, and rides completed after it
+    (by a clock running ahead) are not counted yet."""
     events = [
         (ride.completed_at or ride.end_at, "ride", round(ride.km or 0))
         for ride in rides
@@ -424,10 +550,10 @@ def odometer_points(current_km: int, now: datetime, rides, maintenance) -> list[
     ]
     events += [(record.performed_at, "maintenance", record.odometer_km) for record in maintenance]
     events.sort(key=lambda e: (e[0], e[1] == "ride"), reverse=True)
-    value = current_km
-    points = [OdometerPoint(now, current_km, "now")]
+    value = top_km
+    points = [OdometerPoint(top, top_km, "now")] if today else []
     for at, source, amount in events:
-        if at > now:
+        if today and at > top:
             continue
         if source == "ride":
             points.append(OdometerPoint(at, value, "ride"))
@@ -436,7 +562,7 @@ def odometer_points(current_km: int, now: datetime, rides, maintenance) -> list[
             points.append(OdometerPoint(at, amount, "maintenance"))
             value = amount
     points.reverse()
-    return points
+    return points, value
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ from rikscha.unique import saved_unless_taken
 register_messages(
     {
         "name_taken": _l("Dieser Name ist schon vergeben."),
+        "invalid_history_page": _l(
+            "Diese Seite des Verlaufs gibt es nicht: before und km kommen aus „older“ der neueren Seite."
+        ),
         "odometer_backwards": _l(
             "Der Kilometerstand kann nicht kleiner sein als der letzte (%(previous)s km)."
         ),

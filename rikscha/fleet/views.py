@@ -186,12 +186,16 @@ def overview():
 @roles_required(*STAFF)
 def rickshaw_history(rickshaw_id: int):
     rickshaw = db.get_or_404(Rickshaw, rickshaw_id)
-    history = queries.rickshaw_history(rickshaw, utcnow())
+    # An older page is asked for by the link under the timeline; anything else shows the newest.
+    cursor = queries.HistoryCursor.from_query(request.args.get("vor"), request.args.get("km"))
+    history = queries.rickshaw_history(rickshaw, utcnow(), cursor=cursor)
     home = db.session.get(Station, rickshaw.home_station_id) if rickshaw.home_station_id else None
     return render_template(
         "fleet/history.html",
         rickshaw=rickshaw,
         history=history,
+        cursor=cursor,
+        page_size=queries.HISTORY_PAGE,
         home=home,
         service=service_for(rickshaw, history.last_inspection, _today()),
         chart=queries.odometer_chart(history.odometer),

@@ -133,6 +133,8 @@ class Ride(NeedsMixin, db.Model):
         CheckConstraint("km IS NULL OR km >= 0", name="km_not_negative"),
         Index("ix_rides_start_at", "start_at"),
         Index("ix_rides_rickshaw_block", "rickshaw_id", "blocked_from"),
+        # A rickshaw's history page by page, newest first (migration 0020).
+        Index("ix_rides_rickshaw_start", "rickshaw_id", "start_at"),
         Index("ix_rides_driver_block", "driver_id", "blocked_from"),
         # A driver's week, a rider's rides (newest first), the office's "rides without a rickshaw":
         # each reads a few rows of one person or flag in time order instead of a whole period.

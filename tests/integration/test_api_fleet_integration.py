@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from rikscha.extensions import db
-from rikscha.fleet.models import BatteryPack, ChargingSession, DefectReport, Rickshaw, Station
+from rikscha.fleet.models import (
+    BatteryPack,
+    ChargingSession,
+    DefectReport,
+    MaintenanceRecord,
+    Rickshaw,
+    Station,
+)
+from rikscha.fleet.queries import HISTORY_PAGE
 from rikscha.rides.models import Ride
 from tests.conftest import committed
 from tests.factories import make_rickshaw, make_station, make_token
@@ -122,6 +130,31 @@ def test_history(app, client, bearer):
     assert [p["km"] for p in body["odometer"]] == [120, 120]
     assert body["rickshaw"]["service"]["state"] == "ok"
     assert client.get(f"/api/v1/rickshaws/{r.id}/history", headers=bearer("resident")).status_code == 403
+
+
+def test_history_pages(app, client, bearer):
+    r = committed(app, make_rickshaw, name="Rosi", odometer_km=100)
+    newest = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    with app.app_context():
+        for n in range(HISTORY_PAGE + 5):
+            db.session.add(
+                MaintenanceRecord(
+                    rickshaw_id=r.id, kind="cleaning", performed_at=newest - timedelta(hours=n),
+                    odometer_km=100, description=f"Eintrag {n}",
+                )
+            )  # fmt: skip
+        db.session.commit()
+    url, headers = f"/api/v1/rickshaws/{r.id}/history", bearer("driver")
+    first = client.get(url, headers=headers).json
+    assert len(first["entries"]) == HISTORY_PAGE and first["older"]["km"] == 100
+    second = client.get(url, headers=headers, query_string=first["older"]).json
+    assert [e["maintenance"]["description"] for e in second["entries"]] == [
+        f"Eintrag {n}" for n in range(HISTORY_PAGE, HISTORY_PAGE + 5)
+    ]
+    assert second["older"] is None
+    for query in ({"before": "gestern", "km": 100}, {"before": first["older"]["before"]}, {"km": 5}):
+        response = client.get(url, headers=headers, query_string=query)
+        assert response.status_code == 422 and response.json["error"]["code"] == "invalid_history_page"
 
 
 def test_stations(app, client, bearer):

@@ -25,6 +25,7 @@ from rikscha.fleet.models import (
     RickshawBlock,
     Station,
 )
+from rikscha.fleet.queries import HISTORY_PAGE, rickshaw_history
 from rikscha.fleet.services import clear_defect, log_maintenance, report_defect
 from rikscha.rides.models import Ride
 from tests.conftest import committed
@@ -732,6 +733,103 @@ def test_history_timeline_chart_and_a_fixed_number_of_queries(app, client, offic
     # Newest first.
     assert page.index("Kleinigkeit 5") < page.index("Kleinigkeit 0")
     assert _count_queries(app, client, "/flotte/") == _count_queries(app, client, "/flotte/")
+
+
+def _readings(app, rickshaw_id, count, *, first_km=1000, kind="cleaning"):
+    """`count` maintenance records an hour apart, the newest an hour ago, each 10 km further."""
+    newest = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    with app.app_context():
+        for n in range(count):
+            db.session.add(
+                MaintenanceRecord(
+                    rickshaw_id=rickshaw_id,
+                    kind=kind,
+                    performed_at=newest - timedelta(hours=count - 1 - n),
+                    odometer_km=first_km + 10 * n,
+                    description=f"Eintrag {n}",
+                )
+            )
+        db.session.commit()
+
+
+def _older_link(page: str) -> str | None:
+    found = re.search(r'href="([^"]+)#verlauf">Ältere Einträge', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_history_shows_a_page_of_entries_and_links_to_older_ones(app, client, office):
+    r = rickshaw(app, name="Rosi", odometer_km=5000)
+    _readings(app, r.id, HISTORY_PAGE + 20)
+    first = text(client.get(f"/flotte/rikschas/{r.id}"))
+    assert first.count('class="timeline-item') == HISTORY_PAGE
+    assert f"Eintrag {HISTORY_PAGE + 19}" in first and "Eintrag 19<" not in first
+    older = _older_link(first)
+    assert older and "Neueste Einträge" not in first
+    second = text(client.get(older))
+    assert second.count('class="timeline-item') == 20
+    assert "Eintrag 19<" in second and "Eintrag 0<" in second and f"Eintrag {HISTORY_PAGE + 19}" not in second
+    assert _older_link(second) is None and "Neueste Einträge" in second
+    # The odometer of each page: its own readings, the newest page from today's reading on.
+    assert "<td>heute</td>" in first and "<td>heute</td>" not in second
+    assert "<td>1190 km</td>" in second and "<td>1190 km</td>" not in first
+    # The same number of queries on every page, however many entries lie before it.
+    assert _count_queries(app, client, f"/flotte/rikschas/{r.id}") == _count_queries(app, client, older)
+
+
+def test_a_history_link_that_is_not_one_of_ours_shows_the_newest_entries(app, client, office):
+    r = rickshaw(app, name="Rosi")
+    _readings(app, r.id, 3)
+    for query in (
+        "vor=gestern&km=5",
+        "vor=2026-11-01T10:00:00&km=5",
+        "vor=9999-12-31T10:00:00%2B00:00&km=5",
+        "vor=2026-11-01T10:00:00%2B00:00&km=-1",
+        "km=5",
+    ):
+        page = text(client.get(f"/flotte/rikschas/{r.id}?{query}"))
+        assert page.count('class="timeline-item') == 3 and "Neueste Einträge" not in page, query
+
+
+def test_entries_at_the_same_moment_as_the_last_stay_on_its_page(app, ctx):
+    r = make_rickshaw(name="Rosi")
+    s = make_station()
+    moment = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for n, at in enumerate((moment + timedelta(hours=2), moment + timedelta(hours=1), moment, moment)):
+        db.session.add(
+            MaintenanceRecord(
+                rickshaw_id=r.id, kind="cleaning", performed_at=at, odometer_km=100, description=f"M{n}"
+            )
+        )
+    db.session.add(
+        ChargingSession(
+            rickshaw_id=r.id,
+            station_id=s.id,
+            start_at=moment,
+            end_at=moment + timedelta(minutes=30),
+            soc_before=20,
+            soc_after=80,
+        )
+    )
+    db.session.add(
+        MaintenanceRecord(
+            rickshaw_id=r.id,
+            kind="cleaning",
+            performed_at=moment - timedelta(hours=1),
+            odometer_km=90,
+            description="M4",
+        )
+    )
+    db.session.flush()
+    now = moment + timedelta(days=1)
+    page = rickshaw_history(r, now, limit=3)
+    # 3 asked for; the two others at 09:00 come along, the 08:00 reading is the next page's.
+    assert [e.at for e in page.entries] == [moment + timedelta(hours=2), moment + timedelta(hours=1)] + [
+        moment
+    ] * 3
+    assert page.older.before == moment
+    rest = rickshaw_history(r, now, cursor=page.older, limit=3)
+    assert [e.record.description for e in rest.entries] == ["M4"] and rest.older is None
+    assert rest.odometer[-1].km == 90 and page.older.km == 100
 
 
 def test_history_lists_completed_rides_and_the_odometer_after_them(app, client, office):
