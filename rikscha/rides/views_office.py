@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -334,6 +335,20 @@ def office_ride_edit(ride_id: int):
     return _render("ride_edit.html", ride=ride, form=form)
 
 
+# More free pairs than this are offered a rickshaw first, then its drivers: a large fleet and
+# roster make thousands of pairs (400 kB of radio buttons on the benchmark's data).
+PAIRS_IN_ONE_LIST = 40
+
+
+def _pairs_of_one_rickshaw(form: ReassignForm, rickshaws) -> int | None:
+    """The rickshaw whose pairs the page lists: that of the pair sent, or the one asked for (?rikscha=)."""
+    asked = request.args.get("rikscha", type=int)
+    if request.method == "POST" and form.pair.data:
+        head = form.pair.data.split("-")[0]
+        asked = int(head) if head.isascii() and head.isdigit() else None
+    return asked if asked in rickshaws else None
+
+
 @bp.route("/buero/fahrten/<int:ride_id>/zuteilen", methods=["GET", "POST"])
 @office_only
 def office_ride_reassign(ride_id: int):
@@ -341,9 +356,8 @@ def office_ride_reassign(ride_id: int):
     if not ride.active:
         return _inactive_ride_redirect(ride)
     current = f"{ride.rickshaw_id}-{ride.driver_id}"
-    form = ReassignForm(
-        options=reassignment_options(ride), **({} if request.method == "POST" else {"pair": current})
-    )
+    options = reassignment_options(ride)
+    form = ReassignForm(options=options, **({} if request.method == "POST" else {"pair": current}))
     if form.validate_on_submit():
         if form.pair.data == current:
             flash(_("Die Zuteilung bleibt, wie sie ist."), "info")
@@ -358,7 +372,16 @@ def office_ride_reassign(ride_id: int):
             db.session.commit()
             flash(_("Die Fahrt wurde neu zugeteilt."), "success")
             return redirect(url_for("rides.office_ride", ride_id=ride.id))
-    return _render("ride_reassign.html", ride=ride, form=form, current=current)
+    if len(options) <= PAIRS_IN_ONE_LIST:
+        return _render("ride_reassign.html", ride=ride, form=form, current=current)
+    drivers_free = Counter(rickshaw.id for rickshaw, _driver in options)
+    rickshaw_id = _pairs_of_one_rickshaw(form, drivers_free)
+    if rickshaw_id is None:
+        rickshaws = list({rickshaw.id: rickshaw for rickshaw, _driver in options}.values())  # best first
+        step = [(rickshaw, drivers_free[rickshaw.id]) for rickshaw in rickshaws]
+        return _render("ride_reassign.html", ride=ride, form=form, current=current, rickshaw_step=step)
+    form.pair.choices = [c for c in form.pair.choices if c.value.startswith(f"{rickshaw_id}-")]
+    return _render("ride_reassign.html", ride=ride, form=form, current=current, one_rickshaw=True)
 
 
 @bp.route("/buero/fahrten/<int:ride_id>/absagen", methods=["GET", "POST"])

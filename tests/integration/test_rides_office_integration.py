@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from rikscha.audit.models import AuditEvent
+from rikscha.auth.models import User
 from rikscha.extensions import db
 from rikscha.fleet.models import Rickshaw
 from rikscha.notifications.models import OutboxMessage
@@ -369,6 +370,39 @@ def test_reassign_offers_only_eligible_pairs(app, client, office, fleet):
         ride = db.session.get(Ride, ride_id)
         assert (ride.rickshaw_id, ride.driver_id) == (emil_id, dana_id)
         assert db.session.scalar(select(OutboxMessage.kind)) == "change"
+
+
+@pytest.mark.both_databases
+def test_reassign_with_many_free_pairs_offers_a_rickshaw_first(app, client, office, fleet):
+    from rikscha.rides.views_office import PAIRS_IN_ONE_LIST
+
+    with app.app_context():
+        for n in range(7):
+            make_rickshaw(name=f"Rikscha {n}")
+            make_driver(name=f"Fahrerin {n}")
+        db.session.commit()
+        lotte_id = make_rickshaw(name="Lotte").id
+        db.session.commit()
+    ride_id = ride_at(app, at(open_day_ahead(2), 10))
+    url = f"/buero/fahrten/{ride_id}/zuteilen"
+    page = html(client.get(url))
+    # 8 rickshaws × 8 drivers, less the ride's own pair: more than one list should hold.
+    assert 8 * 8 - 1 > PAIRS_IN_ONE_LIST
+    assert 'type="radio"' not in page and "Zuerst die Rikscha wählen" in page
+    assert "Lotte (Cruiser)</a> – 8 Personen frei" in page
+    page = html(client.get(f"{url}?rikscha={lotte_id}"))
+    assert page.count('type="radio"') == 8 and page.count("Lotte (Cruiser) – ") == 8
+    assert "Rikscha 0 (Cruiser)" not in page and "Andere Rikscha wählen" in page
+    with app.app_context():
+        dana_id = db.session.scalar(select(User.id).where(User.name == "Fahrerin 3"))
+    response = client.post(url, data={"pair": f"{lotte_id}-{dana_id}"})
+    assert response.status_code == 302
+    with app.app_context():
+        ride = db.session.get(Ride, ride_id)
+        assert (ride.rickshaw_id, ride.driver_id) == (lotte_id, dana_id)
+    # A rickshaw that is not free at that time, or no number at all: the rickshaws again.
+    for query in ("rikscha=987654", "rikscha=Lotte"):
+        assert "Zuerst die Rikscha wählen" in html(client.get(f"{url}?{query}"))
 
 
 @pytest.mark.both_databases
