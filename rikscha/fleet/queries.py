@@ -385,10 +385,10 @@ _BEFORE_ALL = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 def _newest(statement: Select, at_column, owner, until: datetime | None, limit: int) -> Select:
-    """`statement` cut to the rows of the `limit` newest moments before `until`, newest first.
+    """`statement` cut to its `limit` newest rows before `until`, newest first.
 
-    Not a plain LIMIT: every row at the oldest of those moments comes too, so that a page never
-    splits one moment and the next page, strictly older, misses nothing.
+    Not a plain LIMIT: every further row at the moment of the last of them comes too, so that a
+    page never splits one moment and the next page, strictly older, misses nothing.
     """
     conditions = [owner, *([] if until is None else [at_column < until])]
     edge = (
@@ -414,65 +414,54 @@ def rickshaw_history(
     rickshaw: Rickshaw, now: datetime, *, cursor: HistoryCursor | None = None, limit: int = HISTORY_PAGE
 ) -> History:
     """One page of a rickshaw's timeline – rides, maintenance, defects, charging and blocks, newest
-    first – in eight queries, whatever the length of its history.
+    first – in seven queries, whatever the length of its history.
 
     The page holds the newest `limit` entries before `cursor.before` (up to now on the first
-    page): each kind's rows of its newest `limit` moments are read and merged. Entries at the same
-    moment as the last one shown stay on the page too, since the next page starts strictly before it.
+    page): each kind's newest `limit` rows are read and merged. Entries at the same moment as the
+    last one shown stay on the page too, since the next page starts strictly before it.
 
     The odometer is walked back over the page's own rides and readings, from today's reading on
     the first page and from where the newer page's walk ended (`cursor.km`) on the others. A ride
     that starts on one page and ends after the next newer page's oldest entry counts one page late.
     """
     until = cursor.before if cursor else None
+
+    def newest(statement: Select, at_column, owner_column) -> Select:
+        return _newest(statement, at_column, owner_column == rickshaw.id, until, limit)
+
     rides = (
         db.session.scalars(
-            _newest(
-                select(Ride).options(*_ride_line_options(with_driver=True)),
-                Ride.start_at,
-                Ride.rickshaw_id == rickshaw.id,
-                until,
-                limit,
+            newest(
+                select(Ride).options(*_ride_line_options(with_driver=True)), Ride.start_at, Ride.rickshaw_id
             )
         )
         .unique()
         .all()
     )
-    performer = aliased(User)
+    performer, logger = aliased(User), aliased(User)
     maintenance = db.session.execute(
-        _newest(
+        newest(
             select(MaintenanceRecord, performer.name, Station.name)
             .outerjoin(performer, performer.id == MaintenanceRecord.performed_by_id)
             .outerjoin(Station, Station.id == MaintenanceRecord.station_id),
             MaintenanceRecord.performed_at,
-            MaintenanceRecord.rickshaw_id == rickshaw.id,
-            until,
-            limit,
+            MaintenanceRecord.rickshaw_id,
         )
     ).all()
     reported = _defects_by(rickshaw.id, DefectReport.reported_at, until, limit)
     cleared = _defects_by(rickshaw.id, DefectReport.cleared_at, until, limit)
-    logger = aliased(User)
     charging = db.session.execute(
-        _newest(
+        newest(
             select(ChargingSession, Station.name, BatteryPack.label, logger.name)
             .join(Station, Station.id == ChargingSession.station_id)
             .outerjoin(BatteryPack, BatteryPack.id == ChargingSession.battery_pack_id)
             .outerjoin(logger, logger.id == ChargingSession.logged_by_id),
             ChargingSession.start_at,
-            ChargingSession.rickshaw_id == rickshaw.id,
-            until,
-            limit,
+            ChargingSession.rickshaw_id,
         )
     ).all()
     blocks = db.session.scalars(
-        _newest(
-            select(RickshawBlock),
-            RickshawBlock.start_at,
-            RickshawBlock.rickshaw_id == rickshaw.id,
-            until,
-            limit,
-        )
+        newest(select(RickshawBlock), RickshawBlock.start_at, RickshawBlock.rickshaw_id)
     ).all()
 
     entries = [Entry(ride.start_at, "ride", ride) for ride in rides]
