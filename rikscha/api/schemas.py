@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import wraps
 
 from flask import request
@@ -14,7 +14,7 @@ from rikscha.api.errors import error_response
 from rikscha.domain import DomainError
 from rikscha.forms import MultiCheckboxField, NotBlank, strip_filter
 from rikscha.i18n import lazy_gettext as _l
-from rikscha.limits import FIRST_DAY, LAST_DAY, MAX_ID
+from rikscha.limits import FIRST_DAY, LAST_DAY, MAX_ID, parse_instant
 from rikscha.messages import error_message, register_messages
 from rikscha.rides.forms import need_choices
 from rikscha.rides.settings import office_zone
@@ -73,18 +73,6 @@ def domain_error_response(error: DomainError):
 def iso(moment: datetime | None) -> str | None:
     """An instant as ISO 8601 with the offset of the office's zone."""
     return moment.astimezone(office_zone()).isoformat() if moment is not None else None
-
-
-def parse_instant(text: str) -> datetime:
-    """An ISO 8601 date-time WITH offset (any zone) as aware UTC; ValueError otherwise."""
-    if not isinstance(text, str):
-        raise ValueError("not an ISO 8601 date-time")
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("a time without an offset is ambiguous")
-    if not FIRST_DAY <= moment.date() <= LAST_DAY:
-        raise ValueError("out of range")
-    return moment.astimezone(UTC)
 
 
 def parse_day(text: str | None, code: str = "invalid_date") -> date:

@@ -26,7 +26,7 @@ from rikscha.fleet.models import (
     RickshawStatus,
     Station,
 )
-from rikscha.limits import FIRST_DAY, LAST_DAY
+from rikscha.limits import parse_instant
 from rikscha.rides.models import ACTIVE_STATUSES, Ride, Rider, RideStatus
 from rikscha.rides.settings import office_zone
 from rikscha.scheduling import ServiceStatus, service_status
@@ -358,15 +358,11 @@ class HistoryCursor:
     def from_query(cls, before: str | None, km: str | None) -> HistoryCursor | None:
         """The cursor from a link's query (ISO time with offset, whole km); None if either is unusable."""
         try:
-            moment = datetime.fromisoformat((before or "").strip())
+            moment = parse_instant(before or "")
             reading = int(km or "")
         except ValueError:
             return None
-        if moment.tzinfo is None or not FIRST_DAY <= moment.date() <= LAST_DAY:
-            return None
-        if not 0 <= reading <= MAX_ODOMETER_KM:
-            return None
-        return cls(moment.astimezone(UTC), reading)
+        return cls(moment, reading) if 0 <= reading <= MAX_ODOMETER_KM else None
 
 
 @dataclass(frozen=True)
