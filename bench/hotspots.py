@@ -113,7 +113,7 @@ def booking_posts(app, count: int, profiler: cProfile.Profile | None = None) -> 
 def pages(app) -> list[tuple[str, object, str, dict]]:
     from sqlalchemy import create_engine
 
-    from bench.seed import bench_targets, booking_form_query
+    from bench.seed import bench_targets, booking_form_query, open_month_query
     from rikscha.database import utcnow
 
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -139,6 +139,7 @@ def pages(app) -> list[tuple[str, object, str, dict]]:
         ("fleet overview", clients["coordinator"], "/flotte/", {}),
         ("caretaker's tasks", clients["caretaker"], "/hausmeister", {}),
         ("month report", clients["coordinator"], "/berichte/", {}),
+        ("open month report", clients["coordinator"], f"/berichte/?{open_month_query()}", {}),
     ]
 
 

@@ -206,6 +206,15 @@ def report_path(coordinator: Session) -> str | None:
     return "/berichte/" if status == 200 else None
 
 
+def open_month_report_path(coordinator: Session) -> str | None:
+    """The report of the month under way: built for every request, where a closed month's is kept."""
+    from bench.seed import open_month_query
+
+    path = f"/berichte/?{open_month_query()}"
+    status, _headers, _page = coordinator.request("GET", path)
+    return path if status == 200 else None
+
+
 def endpoints_for(base: str, env: dict, targets: dict) -> list[Endpoint]:
     sessions = {
         role: Session(base).login(targets[role])
@@ -229,6 +238,11 @@ def endpoints_for(base: str, env: dict, targets: dict) -> list[Endpoint]:
         Endpoint("fleet overview", "/flotte/", sessions["coordinator"].header()),
         Endpoint("caretaker's tasks", "/hausmeister", sessions["caretaker"].header()),
         Endpoint("month report", month_report, sessions["coordinator"].header()),
+        Endpoint(
+            "open month report",
+            open_month_report_path(sessions["coordinator"]),
+            sessions["coordinator"].header(),
+        ),
     ]
 
 

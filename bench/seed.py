@@ -223,11 +223,13 @@ def seed(
     """Insert the data set through `connection` (in its transaction); return the row counts.
 
     The demo data must be loaded already (its accounts, settings, places and password are used).
-    The planning counter's triggers are paused during the load and count it once.
+    The planning counter's triggers are paused during the load and count it once; the report
+    counters' are paused too, and every kept report is then out of date.
     """
+    from rikscha.reports.changes import report_triggers_paused
     from rikscha.rides.plan_cache import planning_triggers_paused
 
-    with planning_triggers_paused(connection):
+    with planning_triggers_paused(connection), report_triggers_paused(connection):
         return _seed(connection, now=now, scale=scale, rng_seed=rng_seed, zone=zone)
 
 
@@ -1038,6 +1040,12 @@ def booking_form_query(targets: dict, slots: list[dict]) -> str:
             "start": start,
         }
     )
+
+
+def open_month_query(zone: ZoneInfo | None = None) -> str:
+    """The report form's query for the month under way (office time)."""
+    today = datetime.now(UTC).astimezone(zone or ZoneInfo("Europe/Berlin")).date()
+    return f"art=month&jahr={today.year}&monat={today.month}"
 
 
 BOOKING_DAYS = range(10, 60)  # days ahead whose free slots the booking POSTs take

@@ -68,6 +68,7 @@ def _import_models() -> None:
     from rikscha.fleet import models as _fleet  # noqa: F401
     from rikscha.notifications import models as _notifications  # noqa: F401
     from rikscha.quarter import models as _quarter  # noqa: F401
+    from rikscha.reports import changes as _report_changes  # noqa: F401
     from rikscha.rides import models as _rides  # noqa: F401
 
 

@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 
 from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
+from rikscha.i18n import current_locale_name
 from rikscha.reports import bp
+from rikscha.reports.cache import kept_report
 from rikscha.reports.forms import PeriodForm, VolunteerForm
-from rikscha.reports.periods import last_complete_month
-from rikscha.reports.queries import build_report, volunteer_months, volunteers
-from rikscha.reports.tables import csv_text, period_label, sections, volunteer_csv_text
+from rikscha.reports.periods import Period, last_complete_month
+from rikscha.reports.queries import Report, build_report, volunteer_months, volunteers
+from rikscha.reports.tables import Section, csv_text, period_label, sections, volunteer_csv_text
 from rikscha.rides.settings import office_zone
 
 office_only = roles_required(Role.COORDINATOR)
@@ -25,19 +27,31 @@ def _bind(form_class, **kwargs):
     return form_class(request.args, **kwargs)
 
 
+def _report(period: Period) -> tuple[Report, list[Section]]:
+    """The report and its sections in the page's language; a closed period's is kept (see
+    rikscha.reports.cache)."""
+    zone = office_zone()
+
+    def build() -> tuple[Report, list[Section]]:
+        report = build_report(period, zone)
+        return report, sections(report)
+
+    return kept_report(period, zone, current_locale_name(), utcnow(), build)
+
+
 @bp.route("/")
 @office_only
 def index():
     form = _bind(PeriodForm)
     if not form.validate():
         return render_template("reports/index.html", form=form, report=None), 422
-    report = build_report(form.period(), office_zone())
+    report, report_sections = _report(form.period())
     return render_template(
         "reports/index.html",
         form=form,
         report=report,
         label=period_label(report.period),
-        sections=sections(report),
+        sections=report_sections,
         query={name: value for name, value in form.data.items() if value not in (None, "")},
     )
 
@@ -49,8 +63,8 @@ def export_csv():
     if not form.validate():
         return Response(_("Der Zeitraum ist ungültig."), status=422, mimetype="text/plain")
     period = form.period()
-    report = build_report(period, office_zone())
-    body = csv_text(sections(report), period_label(period)).encode("utf-8-sig")
+    _report_figures, report_sections = _report(period)
+    body = csv_text(report_sections, period_label(period)).encode("utf-8-sig")
     name = f"rikscha-bericht-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(
         body,

@@ -14,11 +14,10 @@ SQLite needs no such test: a writing request holds the write lock from its first
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from rikscha.auth.services import EmailTaken, create_user
 from rikscha.domain import DomainError
@@ -29,6 +28,7 @@ from rikscha.quarter.services import save_area
 from rikscha.rides.models import Place
 from rikscha.rides.office_services import create_place, update_place
 from tests.factories import make_place
+from tests.pg_waits import waits_for_a_lock
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -94,28 +94,6 @@ SAVES = {  # what the two requests save, what exists before, and the error the s
 }
 
 
-def _wait_for_a_lock_wait(database_url: str, seconds: float = 15.0) -> bool:
-    """Whether a session of this database waits for a lock within `seconds` (the second insert)."""
-    engine = create_engine(database_url)
-    try:
-        deadline = time.monotonic() + seconds
-        with engine.connect() as connection:
-            while time.monotonic() < deadline:
-                waiting = connection.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                ).scalar()
-                if waiting:
-                    return True
-                connection.rollback()
-                time.sleep(0.02)
-        return False
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.postgresql_only
 @pytest.mark.parametrize("kind", list(SAVES))
 def test_the_second_of_two_simultaneous_saves_of_a_name_is_told_it_is_taken(
@@ -146,7 +124,7 @@ def test_the_second_of_two_simultaneous_saves_of_a_name_is_told_it_is_taken(
         save()  # flushed, not committed: the row holds the name, invisible to others
         thread = threading.Thread(target=second_request)
         thread.start()
-        waited = _wait_for_a_lock_wait(database_url)
+        waited = waits_for_a_lock(database_url)
         db.session.commit()
     thread.join(timeout=30)
     assert waited, "the second save never waited for the first one's row"
