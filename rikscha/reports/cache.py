@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from rikscha.database import reads_only
 from rikscha.extensions import db
@@ -43,14 +43,19 @@ def is_closed(end: datetime, now: datetime) -> bool:
     return end <= now - CLOSED_AFTER
 
 
+# Built once: a range, not an IN list, which SQLAlchemy would render anew for every request.
+_VERSIONS = select(ReportChanges.month, ReportChanges.epoch, ReportChanges.version).where(
+    or_(
+        ReportChanges.month == NAMES_AND_RESETS,
+        ReportChanges.month.between(bindparam("first"), bindparam("last")),
+    )
+)
+
+
 def _versions(months: list[int]) -> tuple | None:
     """(epoch, version) of row 0 and of each month (None where nothing was counted yet);
     None without row 0 (an emptied table: nothing can be kept until a write recreates it)."""
-    rows = db.session.connection().execute(
-        select(ReportChanges.month, ReportChanges.epoch, ReportChanges.version).where(
-            ReportChanges.month.in_([NAMES_AND_RESETS, *months])
-        )
-    )
+    rows = db.session.connection().execute(_VERSIONS, {"first": months[0], "last": months[-1]})
     found = {row.month: (row.epoch, row.version) for row in rows}
     if NAMES_AND_RESETS not in found:
         return None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Response, current_app, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
@@ -27,14 +30,27 @@ def _bind(form_class, **kwargs):
     return form_class(request.args, **kwargs)
 
 
-def _report(period: Period) -> tuple[Report, list[Section]]:
-    """The report and its sections in the page's language; a closed period's is kept (see
-    rikscha.reports.cache)."""
+@dataclass
+class _Shown:
+    """A report as the page and the CSV show it, in one language; a closed period's is kept (see
+    rikscha.reports.cache), and with it the sections' HTML once a page has rendered them."""
+
+    report: Report
+    sections: list[Section]
+    html: Markup | None = None
+
+    def sections_html(self) -> Markup:
+        if self.html is None:  # two threads may both render it: the same HTML either way
+            self.html = Markup(render_template("reports/_sections.html", sections=self.sections))
+        return self.html
+
+
+def _report(period: Period) -> _Shown:
     zone = office_zone()
 
-    def build() -> tuple[Report, list[Section]]:
+    def build() -> _Shown:
         report = build_report(period, zone)
-        return report, sections(report)
+        return _Shown(report, sections(report))
 
     return kept_report(period, zone, current_locale_name(), utcnow(), build)
 
@@ -45,13 +61,13 @@ def index():
     form = _bind(PeriodForm)
     if not form.validate():
         return render_template("reports/index.html", form=form, report=None), 422
-    report, report_sections = _report(form.period())
+    shown = _report(form.period())
     return render_template(
         "reports/index.html",
         form=form,
-        report=report,
-        label=period_label(report.period),
-        sections=report_sections,
+        report=shown.report,
+        label=period_label(shown.report.period),
+        sections_html=shown.sections_html(),
         query={name: value for name, value in form.data.items() if value not in (None, "")},
     )
 
@@ -63,8 +79,7 @@ def export_csv():
     if not form.validate():
         return Response(_("Der Zeitraum ist ungültig."), status=422, mimetype="text/plain")
     period = form.period()
-    _report_figures, report_sections = _report(period)
-    body = csv_text(report_sections, period_label(period)).encode("utf-8-sig")
+    body = csv_text(_report(period).sections, period_label(period)).encode("utf-8-sig")
     name = f"rikscha-bericht-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(
         body,
