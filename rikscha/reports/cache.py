@@ -28,7 +28,7 @@ from rikscha.reports.periods import Period
 T = TypeVar("T")
 
 CLOSED_AFTER = timedelta(hours=1)
-REPORTS_KEPT = 48  # (period, versions, language) per process: a few hundred kB at most each
+REPORTS_KEPT = 16  # (period, versions, language) per process; 0.5 MB each with 300 drivers
 
 _reports: LruMap = LruMap(REPORTS_KEPT)
 
