@@ -8,7 +8,8 @@ an SQLAlchemy `before_cursor_execute` listener while one request per page runs.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +18,7 @@ from rikscha import create_app
 from rikscha.database import utcnow
 from rikscha.demo import DEMO_PASSWORD, load_demo
 from rikscha.extensions import db
+from rikscha.reports import periods
 from tests.conftest import TEST_CONFIG, CsrfClient
 from tests.query_plans import recorded, whole_reads
 
@@ -64,6 +66,12 @@ def _report_path(app) -> str | None:
     return rules.get("reports.index")
 
 
+def _open_period_query() -> str:
+    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Berlin")).date()
+    first = periods.last_complete_month(today).first
+    return f"art=custom&von={first.isoformat()}&bis={today.isoformat()}"
+
+
 def _pages(app, targets: dict) -> dict[str, tuple[CsrfClient, str, dict]]:
     day = date.fromisoformat(targets["day"])
     resident = _logged_in(app, targets["resident"])
@@ -88,7 +96,11 @@ def _pages(app, targets: dict) -> dict[str, tuple[CsrfClient, str, dict]]:
     }
     report = _report_path(app)
     if report is not None:
+        # Last month's report is kept after its first request. A period from last month's first
+        # day to today is still open, so its report is built every time: its statements are the
+        # ones counted and checked here (with last month's data, which both sets have in full).
         pages["month report"] = (coordinator, report, {})
+        pages["report up to today"] = (coordinator, f"{report}?{_open_period_query()}", {})
     return pages
 
 
