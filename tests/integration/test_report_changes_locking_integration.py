@@ -10,18 +10,19 @@ commit that only adds a past work log waits (seen in pg_stat_activity), and then
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from rikscha.database import utcnow
 from rikscha.extensions import db
 from rikscha.quarter.models import Area, Task
 from tests.factories import make_rickshaw, make_user
 from tests.pg_waits import waits_for_a_lock
 
 pytestmark = pytest.mark.postgresql_only
+# In the past by any clock: the database's decides, and under faketime only the app's moves.
+LONG_AGO = datetime(2024, 1, 15, 9, tzinfo=UTC)
 
 
 def test_a_past_work_log_commits_after_the_planning_counter_comes_free(app):
@@ -49,7 +50,7 @@ def test_a_past_work_log_commits_after_the_planning_counter_comes_free(app):
                         "INSERT INTO worklogs (task_id, user_id, logged_at, minutes, note, photos) "
                         "VALUES (:task, :user, :at, 30, '', '[]')"
                     ),
-                    {"task": task_id, "user": user_id, "at": utcnow() - timedelta(days=35)},
+                    {"task": task_id, "user": user_id, "at": LONG_AGO},
                 )
             outcome.append("committed")
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
