@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from rikscha.database import utcnow
 from rikscha.extensions import db
@@ -26,6 +25,7 @@ from rikscha.reports.queries import build_report
 from rikscha.rides.models import Ride, RideStatus
 from rikscha.rides.settings import office_zone
 from tests.factories import make_driver, make_rickshaw, make_ride, make_rider, make_station, make_user
+from tests.query_plans import recorded
 
 pytestmark = pytest.mark.both_databases
 
@@ -38,22 +38,9 @@ def other_worker(app, statement: str, **params) -> None:
     engine.dispose()
 
 
-@contextmanager
-def ride_statements(app):
-    """The statements that read rides, run meanwhile (the report's own work)."""
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        if re.search(r"\bFROM rides\b", statement):
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+def ride_reads(statements) -> int:
+    """How many of the recorded statements read rides (the report's own work)."""
+    return sum(1 for statement in statements if re.search(r"\bFROM rides\b", statement))
 
 
 def wednesday_ten(after: date, zone) -> datetime:
@@ -174,13 +161,13 @@ def figure(page: str, label: str) -> str:
 
 
 def test_a_closed_months_report_is_built_once_then_kept(app, client, office, closed_month):
-    with ride_statements(app) as statements:
+    with recorded(app) as statements:
         first = report_page(client)
-        built = len(statements)
+        built = ride_reads(statements)
         second = report_page(client)
         csv_export = client.get(f"/berichte/bericht.csv?{closed_month_query(app)}")
     assert built >= 3  # the figures were read: drivers, rickshaws, outcomes, riders
-    assert len(statements) == built  # ... and then kept, for the page and the CSV alike
+    assert ride_reads(statements) == built  # ... and then kept, for the page and the CSV alike
     assert first == second
     assert figure(first, "Fahrten abgeschlossen") == "1"
     assert csv_export.status_code == 200 and "Rosi" in csv_export.get_data(as_text=True)
@@ -190,11 +177,11 @@ def test_the_open_month_is_built_every_time(app, client, office, closed_month):
     _period, zone = last_month(app)
     today = utcnow().astimezone(zone).date()
     query = f"/berichte/?art=month&jahr={today.year}&monat={today.month}"
-    with ride_statements(app) as statements:
+    with recorded(app) as statements:
         assert client.get(query).status_code == 200
-        once = len(statements)
+        once = ride_reads(statements)
         assert client.get(query).status_code == 200
-    assert once >= 3 and len(statements) == 2 * once
+    assert once >= 3 and ride_reads(statements) == 2 * once
 
 
 def copied_row(table: str, **overrides: str) -> str:
@@ -289,9 +276,9 @@ def test_writes_about_the_future_count_nothing(app, client, office, closed_month
         db.session.delete(ride)
         db.session.commit()
     assert counters() == before
-    with ride_statements(app) as statements:
+    with recorded(app) as statements:
         report_page(client)
-    assert statements == []  # still kept
+    assert ride_reads(statements) == 0  # still kept
 
 
 def test_a_paused_bulk_load_puts_every_kept_report_out_of_date(app, client, office, closed_month):
@@ -311,9 +298,7 @@ def test_a_paused_bulk_load_puts_every_kept_report_out_of_date(app, client, offi
 
 def test_every_table_the_report_reads_is_counted(app, closed_month):
     period, zone = closed_month_of(app)
-    statements: list[str] = []
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda _c, _cu, s, *_a: statements.append(s))
+    with recorded(app) as statements, app.app_context():
         build_report(period, zone)
     # Table names follow FROM and JOIN; "FROM sum(" is PostgreSQL's EXTRACT, "FROM (" a subquery.
     named = r"\b(?:FROM|JOIN)\s+(\w+)\b(?!\s*\()"
@@ -324,13 +309,13 @@ def test_every_table_the_report_reads_is_counted(app, closed_month):
 
 def test_without_the_counters_row_nothing_is_kept(app, client, office, closed_month):
     other_worker(app, "DELETE FROM report_changes")
-    with ride_statements(app) as statements:
+    with recorded(app) as statements:
         report_page(client)
-        once = len(statements)
+        once = ride_reads(statements)
         report_page(client)
-    assert once and len(statements) == 2 * once
+    assert once and ride_reads(statements) == 2 * once
     other_worker(app, "UPDATE rides SET km = 5 WHERE id = :ride", ride=closed_month["ride"])  # recreates it
-    with ride_statements(app) as statements:
+    with recorded(app) as statements:
         report_page(client)
         report_page(client)
-    assert len(statements) == once
+    assert ride_reads(statements) == once
