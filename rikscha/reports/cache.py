@@ -24,6 +24,7 @@ from rikscha.extensions import db
 from rikscha.lru import LruMap
 from rikscha.reports.changes import NAMES_AND_RESETS, ReportChanges, month_key
 from rikscha.reports.periods import Period
+from rikscha.rides.plan_cache import database_key
 
 T = TypeVar("T")
 
@@ -68,8 +69,6 @@ def kept_report(period: Period, tz, variant: object, now: datetime, build: Calla
     `variant` holds whatever else the result depends on (the language of formatted figures).
     Requests that write always build afresh (their own uncommitted changes count for them).
     """
-    from rikscha.rides.plan_cache import database_key
-
     start, end = period.utc_bounds(tz)
     if not reads_only() or not is_closed(end, now):
         return build()
