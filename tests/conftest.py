@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 
 import pytest
@@ -49,6 +50,15 @@ class CsrfClient(FlaskClient):
         else:
             kwargs.pop("csrf", None)
         return super().open(*args, **kwargs)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """End the timers still waiting, so that the process can exit under faketime (README,
+    "Development"): there a timed wait on the faked clock never wakes, and the rate limiter's
+    in-memory storage leaves one timer thread per app. Cancelling wakes it at once."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
 
 
 def pytest_generate_tests(metafunc):
