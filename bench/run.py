@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.load import Result, generator, percentile  # noqa: E402
-from bench.seed import booking_bodies, booking_form_query  # noqa: E402
+from bench.seed import booking_bodies, booking_form_query, open_month_query  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("RIKSCHA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("RIKSCHA_BENCH_REDIS", "redis://127.0.0.1:6379/14")
@@ -208,8 +208,6 @@ def report_path(coordinator: Session) -> str | None:
 
 def open_month_report_path(coordinator: Session) -> str | None:
     """The report of the month under way: built for every request, where a closed month's is kept."""
-    from bench.seed import open_month_query
-
     path = f"/berichte/?{open_month_query()}"
     status, _headers, _page = coordinator.request("GET", path)
     return path if status == 200 else None

@@ -484,7 +484,7 @@ def rickshaw_history(
     # A kind that filled its share may have older rows; one that did not has none left.
     full = any(len(rows) >= limit for rows in (rides, maintenance, reported, cleared, charging, blocks))
 
-    points, lowest_km = _walk_back(
+    points, lowest_km = odometer_walk(
         cursor.km if cursor else rickshaw.odometer_km,
         until or now,
         [e.record for e in shown if e.kind == "ride"],
@@ -512,22 +512,17 @@ def _last_inspection(rickshaw_id: int) -> MaintenanceRecord | None:
     ).first()
 
 
-def odometer_points(current_km: int, now: datetime, rides, maintenance) -> list[OdometerPoint]:
-    """The odometer over time, oldest first.
-
-    Maintenance records carry real readings; a completed ride adds its (rounded) km, as
-    `complete_ride` does. Walking back from today's reading, each ride is subtracted and each
-    reading taken as it was, so hand corrections in between do not distort older values.
-    """
-    return _walk_back(current_km, now, rides, maintenance, today=True)[0]
-
-
-def _walk_back(
+def odometer_walk(
     top_km: int, top: datetime, rides, maintenance, *, today: bool
 ) -> tuple[list[OdometerPoint], int]:
-    """odometer_points from `top_km` at `top`, and the reading the walk ends with (before its oldest
-    event). `today`: `top` is now – a point "now" heads the list, and rides completed after it
-    (by a clock running ahead) are not counted yet."""
+    """The odometer over time, oldest first, walked back from `top_km` at `top`; and the reading
+    the walk ends with (before its oldest event: where an older page's walk starts).
+
+    Maintenance records carry real readings; a completed ride adds its (rounded) km, as
+    `complete_ride` does. Walking back, each ride is subtracted and each reading taken as it was,
+    so hand corrections in between do not distort older values. `today`: `top` is now – a point
+    "now" heads the list, and rides completed after it (by a clock running ahead) are not counted.
+    """
     events = [
         (ride.completed_at or ride.end_at, "ride", round(ride.km or 0))
         for ride in rides

@@ -849,10 +849,10 @@ def test_history_lists_completed_rides_and_the_odometer_after_them(app, client, 
     assert "erledigt" in page and "12,4 km" in page and "Frau Weit" in page
 
 
-def test_odometer_points_walk_back_from_today():
+def test_the_odometer_walks_back_from_today():
     from types import SimpleNamespace
 
-    from rikscha.fleet.queries import odometer_chart, odometer_points
+    from rikscha.fleet.queries import odometer_chart, odometer_walk
 
     now = datetime(2026, 12, 1, tzinfo=UTC)
     rides = [
@@ -860,7 +860,8 @@ def test_odometer_points_walk_back_from_today():
         SimpleNamespace(status="cancelled", km=None, completed_at=None, end_at=now - timedelta(days=2)),
     ]
     maintenance = [SimpleNamespace(performed_at=now - timedelta(days=5), odometer_km=480)]
-    points = odometer_points(500, now, rides, maintenance)
+    points, lowest = odometer_walk(500, now, rides, maintenance, today=True)
+    assert lowest == 480
     assert [(p.km, p.source) for p in points] == [(480, "maintenance"), (500, "ride"), (500, "now")]
     chart = odometer_chart(points)
     assert chart.min_km == 480 and chart.max_km == 500 and len(chart.dots) == 3

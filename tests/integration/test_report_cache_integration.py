@@ -51,12 +51,6 @@ def wednesday_ten(after: date, zone) -> datetime:
     return datetime.combine(day, time(10), zone).astimezone(UTC)
 
 
-def last_month(app):
-    with app.app_context():
-        zone = office_zone()
-    return last_complete_month(utcnow().astimezone(zone).date()), zone
-
-
 def clocks(app) -> tuple[datetime, datetime]:
     """The app's time and the database's. They agree in production; under faketime only the
     app's moves, while the database's decides which writes concern the past."""
@@ -174,7 +168,8 @@ def test_a_closed_months_report_is_built_once_then_kept(app, client, office, clo
 
 
 def test_the_open_month_is_built_every_time(app, client, office, closed_month):
-    _period, zone = last_month(app)
+    with app.app_context():
+        zone = office_zone()
     today = utcnow().astimezone(zone).date()
     query = f"/berichte/?art=month&jahr={today.year}&monat={today.month}"
     with recorded(app) as statements:

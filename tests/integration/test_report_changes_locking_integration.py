@@ -42,7 +42,7 @@ def test_a_past_work_log_commits_after_the_planning_counter_comes_free(app):
     holder.execute(text("SELECT 1 FROM planning_changes WHERE id = 1 FOR UPDATE"))
     outcome: list[object] = []
 
-    def log_work_of_last_month():
+    def log_work_long_ago():
         try:
             with engine.begin() as connection:
                 connection.execute(
@@ -56,7 +56,7 @@ def test_a_past_work_log_commits_after_the_planning_counter_comes_free(app):
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             outcome.append(error)
 
-    writer = threading.Thread(target=log_work_of_last_month)
+    writer = threading.Thread(target=log_work_long_ago)
     writer.start()
     try:
         assert waits_for_a_lock(url, seconds=5), "the commit did not wait for the planning counter"
