@@ -179,6 +179,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_templating(app: Flask) -> None:
     from rikscha.auth.roles import ROLE_LABELS
+    from rikscha.form_html import render_field
     from rikscha.forms import ActionForm, use_fast_html_params
     from rikscha.i18n import current_locale_name, register_filters
     from rikscha.jinja_output import install as install_escape_to_str
@@ -189,6 +190,7 @@ def register_templating(app: Flask) -> None:
     register_filters(app)
     use_fast_html_params()
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["render_field"] = render_field
 
     @app.context_processor
     def _globals():
