@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.load import Result, generator, percentile  # noqa: E402
+from bench.load import Result, drain, generator, percentile  # noqa: E402
 from bench.seed import booking_bodies, booking_form_query, open_month_query  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("RIKSCHA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -56,6 +56,7 @@ TARGETS = {
     "month report": 0.05,
 }
 P99_TARGET_MS = 50.0
+HELLO_PATH = "/_bench/hello"
 BOOKING_TARGET = 200.0
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 OVERLAPS = """
@@ -227,7 +228,7 @@ def endpoints_for(base: str, env: dict, targets: dict) -> list[Endpoint]:
     booking = booking_form_query(targets, json.loads(body).get("slots") or [])
     month_report = report_path(sessions["coordinator"])
     return [
-        Endpoint("hello", "/_bench/hello", {}),
+        Endpoint("hello", HELLO_PATH, {}),
         Endpoint("availability API", f"/api/v1/availability?date={day}&duration=60&passengers=1", api),
         Endpoint("booking form", f"/fahrten/buchen/angaben?{booking}", sessions["resident"].header()),
         Endpoint("resident's rides", "/bewohner", sessions["resident"].header()),
@@ -383,6 +384,7 @@ def bench_engine(engine: str, args) -> dict:
                     connections=args.connections,
                     duration=args.duration,
                 )
+                drain(base, HELLO_PATH, connections=args.connections)
                 if result.errors:
                     log(f"[{engine}] round {round_no + 1} {endpoint.name}: {result.errors} failed requests")
                 endpoint.results.append(result)
