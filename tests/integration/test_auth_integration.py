@@ -208,6 +208,15 @@ def test_english_catalog_translates_the_ui(client):
     assert "Passwort" not in page
 
 
+def test_required_fields_are_marked_in_the_chosen_language(client):
+    # "Pflichtfeld" once stood in a template Babel could not read, and stayed German in English.
+    assert "(Pflichtfeld)" in client.get("/registrieren").get_data(as_text=True)
+    client.post("/sprache", data={"language": "en"})
+    page = client.get("/registrieren").get_data(as_text=True)
+    assert "(required)" in page
+    assert "Pflichtfeld" not in page
+
+
 def test_five_failures_block_the_account_for_fifteen_minutes(app, client, make_user):
     user = make_user()
     for _ in range(5):
