@@ -201,15 +201,8 @@ def targets_for(database_url: str) -> dict:
         engine.dispose()
 
 
-def report_path(coordinator: Session) -> str | None:
-    """The month report (reports.index without arguments: the last complete month), if it exists yet."""
-    status, _headers, _page = coordinator.request("GET", "/berichte/")
-    return "/berichte/" if status == 200 else None
-
-
-def open_month_report_path(coordinator: Session) -> str | None:
-    """The report of the month under way: built for every request, where a closed month's is kept."""
-    path = f"/berichte/?{open_month_query()}"
+def report_path(coordinator: Session, path: str) -> str | None:
+    """`path` of the reports page, if it answers (the last complete month may not exist yet)."""
     status, _headers, _page = coordinator.request("GET", path)
     return path if status == 200 else None
 
@@ -226,7 +219,10 @@ def endpoints_for(base: str, env: dict, targets: dict) -> list[Endpoint]:
         "GET", f"/api/v1/availability?date={day}&duration=60&passengers=1"
     )
     booking = booking_form_query(targets, json.loads(body).get("slots") or [])
-    month_report = report_path(sessions["coordinator"])
+    # Without arguments: the last complete month, a closed period, kept after its first request.
+    month_report = report_path(sessions["coordinator"], "/berichte/")
+    # The month under way: built for every request.
+    open_month_report = report_path(sessions["coordinator"], f"/berichte/?{open_month_query()}")
     return [
         Endpoint("hello", HELLO_PATH, {}),
         Endpoint("availability API", f"/api/v1/availability?date={day}&duration=60&passengers=1", api),
@@ -237,11 +233,7 @@ def endpoints_for(base: str, env: dict, targets: dict) -> list[Endpoint]:
         Endpoint("fleet overview", "/flotte/", sessions["coordinator"].header()),
         Endpoint("caretaker's tasks", "/hausmeister", sessions["caretaker"].header()),
         Endpoint("month report", month_report, sessions["coordinator"].header()),
-        Endpoint(
-            "open month report",
-            open_month_report_path(sessions["coordinator"]),
-            sessions["coordinator"].header(),
-        ),
+        Endpoint("open month report", open_month_report, sessions["coordinator"].header()),
     ]
 
 

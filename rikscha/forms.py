@@ -131,8 +131,9 @@ def use_fast_html_params() -> None:
         if "html_params" in vars(widget):
             widget.html_params = staticmethod(html_params)
     widget_core.Select.render_option = classmethod(render_option)
-    # WTForms inspects render_option's signature on every select it renders (inspect.signature,
-    # 20-30 µs, as long as rendering fifteen options); the answer depends on the class only.
-    dispatch = vars(widget_core.Select)["_dispatch_render_option"].__func__
-    if not hasattr(dispatch, "cache_info"):
-        widget_core.Select._dispatch_render_option = classmethod(cache(dispatch))
+    # WTForms 3.3 inspects render_option's signature on every select it renders (inspect.signature,
+    # 20-30 µs, as long as rendering fifteen options); the answer depends on the class only. A
+    # WTForms without that private helper is left as it is.
+    dispatch = vars(widget_core.Select).get("_dispatch_render_option")
+    if isinstance(dispatch, classmethod) and not hasattr(dispatch.__func__, "cache_info"):
+        widget_core.Select._dispatch_render_option = classmethod(cache(dispatch.__func__))

@@ -73,3 +73,5 @@ def test_the_app_renders_select_fields_with_it(app):
         '<option selected value="7">Café &#34;Eck&#34; &amp; Co</option></select>'
     )
     assert wtforms.widgets.core.Select.render_option.__func__ is render_option
+    dispatch = vars(wtforms.widgets.core.Select)["_dispatch_render_option"].__func__
+    assert hasattr(dispatch, "cache_info") and not hasattr(dispatch.__wrapped__, "cache_info")  # once
