@@ -1051,11 +1051,12 @@ def open_month_query(zone: ZoneInfo | None = None) -> str:
 BOOKING_DAYS = range(10, 60)  # days ahead whose free slots the booking POSTs take
 
 
-def booking_bodies(connection: Connection, free_starts, *, today: date) -> list[dict]:
+def booking_bodies(connection: Connection, free_starts, *, today: date, first_rider: int = 0) -> list[dict]:
     """JSON bodies for POST /api/v1/rides, each on a distinct free 30-minute slot of days 10–59
     ahead (Sundays left out). `free_starts(day)` gives a day's free start times (the availability
     API's answer). Round-robin over the days, so that simultaneous requests mostly plan different
-    days; riders taken from the newest 3 000 in turn."""
+    days; riders taken from the newest 3 000 in turn, from the `first_rider`-th on (a later list
+    goes on where the bookings of an earlier one stopped, so that no rider is asked twice at once)."""
     riders = connection.execute(text("SELECT id FROM riders ORDER BY id DESC LIMIT 3000")).scalars().all()
     per_day = [
         free_starts(today + timedelta(days=offset))
@@ -1065,7 +1066,7 @@ def booking_bodies(connection: Connection, free_starts, *, today: date) -> list[
     starts = [day[i] for i in range(max(map(len, per_day), default=0)) for day in per_day if i < len(day)]
     return [
         {
-            "rider_id": riders[i % len(riders)],
+            "rider_id": riders[(first_rider + i) % len(riders)],
             "start": start,
             "duration": 30,
             "passengers": 1,

@@ -216,5 +216,11 @@ def test_the_benchmark_books_distinct_free_slots(tmp_path):
     assert len({date.fromisoformat(body["start"][:10]) for body in first}) > 20  # round-robin over days
     answers = [client.post("/api/v1/rides", json=body, headers=headers).status_code for body in first]
     assert answers == [201] * len(first)
+    # The next round's list, made after those bookings, goes on with the riders where they stopped.
+    with app.app_context(), db.engine.connect() as connection:
+        later = booking_bodies(connection, free_starts, today=date.today(), first_rider=len(first))
+    assert [body["rider_id"] for body in later[:40]] == [body["rider_id"] for body in bodies[40:80]]
+    answers = [client.post("/api/v1/rides", json=body, headers=headers).status_code for body in later[:40]]
+    assert answers == [201] * 40
     with app.app_context():
         db.engine.dispose()
