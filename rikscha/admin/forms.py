@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, SearchField, StringField, TelField
 from wtforms.validators import Email, Length, NumberRange, Optional
 
 from rikscha.auth.roles import ALL_ROLES, ROLE_LABELS
-from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, Form, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.limits import MAX_ID
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -21,7 +20,7 @@ class UserSearchForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     email = EmailField(
         _l("E-Mail-Adresse"),
@@ -41,7 +40,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Konto ist aktiv"), default=True)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

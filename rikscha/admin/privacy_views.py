@@ -7,7 +7,6 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
 from wtforms.validators import InputRequired
 
@@ -17,7 +16,7 @@ from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
-from rikscha.forms import ActionForm, NotBlank, choices
+from rikscha.forms import ActionForm, Form, NotBlank, choices
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import message_for
 from rikscha.rides.forms import CANCEL_REASON_LABELS, CONSENT_LABELS, NEED_LABELS, RiderSearchForm
@@ -36,7 +35,7 @@ from rikscha.rides.riders import riders_query
 SEARCH_LIMIT = 50
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     method = RadioField(
         _l("Wie wurde das Einverständnis gegeben?"),
         choices=choices((m.value, CONSENT_LABELS[m]) for m in ConsentMethod),
@@ -44,7 +43,7 @@ class ConsentForm(FlaskForm):
     )
 
 
-class AnonymiseForm(FlaskForm):
+class AnonymiseForm(Form):
     confirm = BooleanField(
         _l("Ja, alle persönlichen Angaben dieser Person endgültig löschen"),
         validators=[InputRequired(_l("Bitte bestätigen Sie, dass die Angaben gelöscht werden sollen."))],

@@ -6,13 +6,12 @@ from datetime import date, datetime
 from functools import wraps
 
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import DateTimeField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
 from rikscha.api.errors import error_response
 from rikscha.domain import DomainError
-from rikscha.forms import MultiCheckboxField, NotBlank, strip_filter
+from rikscha.forms import Form, MultiCheckboxField, NotBlank, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.limits import FIRST_DAY, LAST_DAY, MAX_ID, parse_instant
 from rikscha.messages import error_message, register_messages
@@ -146,7 +145,7 @@ class IsoDateTimeField(DateTimeField):
             raise ValueError(str(INVALID_START)) from None
 
 
-class RideInputForm(FlaskForm):
+class RideInputForm(Form):
     """A booking as JSON. `destination` may also be a place id (integer or {"place_id": n})."""
 
     rider_id = IntegerField(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField, TelField
 from wtforms.validators import Email, EqualTo, Length, Optional
 
 from rikscha.auth.services import MIN_PASSWORD_LENGTH
-from rikscha.forms import NotBlank, choices, strip_filter
+from rikscha.forms import Form, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
@@ -27,13 +26,13 @@ _new_password_validators = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-Mail-Adresse"), validators=[NotBlank()], filters=[strip_filter])
     password = PasswordField(_l("Passwort"), validators=[NotBlank()])
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Ihr Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     email = EmailField(_l("E-Mail-Adresse"), validators=_email_validators, filters=[strip_filter])
     phone = TelField(
@@ -60,7 +59,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Bisheriges Passwort"), validators=[NotBlank()])
     password = PasswordField(
         _l("Neues Passwort"),
@@ -76,12 +75,12 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     language = RadioField(_l("Sprache"), choices=choices(LANGUAGE_CHOICES), validators=[NotBlank()])
     next = HiddenField()
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     label = StringField(
         _l("Wofür ist der Schlüssel?"),
         validators=[NotBlank(), Length(max=80)],

@@ -6,7 +6,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateTimeField,
@@ -21,7 +20,7 @@ from wtforms.validators import Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import DateTimeLocalInput, TextInput
 
 from rikscha.fleet.models import DefectSeverity, MaintenanceKind, RickshawStatus, StationKind
-from rikscha.forms import MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import Form, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.rides.settings import office_zone
 
@@ -199,7 +198,7 @@ def record_choices(records, empty=None):
 # --- rickshaws, battery packs, stations, blocks ------------------------------------------------
 
 
-class RickshawEditForm(FlaskForm):
+class RickshawEditForm(Form):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=80)], filters=[strip_filter])
     kind = StringField(
         _l("Typ"),
@@ -250,7 +249,7 @@ class RickshawEditForm(FlaskForm):
     )
 
 
-class BatteryPackForm(FlaskForm):
+class BatteryPackForm(Form):
     label = StringField(
         _l("Bezeichnung des Akkus"),
         validators=[NotBlank(), Length(max=40)],
@@ -259,7 +258,7 @@ class BatteryPackForm(FlaskForm):
     )
 
 
-class StationForm(FlaskForm):
+class StationForm(Form):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)], filters=[strip_filter])
     kinds = MultiCheckboxField(
@@ -288,7 +287,7 @@ class StationForm(FlaskForm):
             raise ValidationError(_l("Eine Station zum Laden braucht mindestens einen Ladeplatz."))
 
 
-class BlockForm(FlaskForm):
+class BlockForm(Form):
     start = LocalDateTimeField(_l("Von"), validators=[Needed()])
     end = LocalDateTimeField(_l("Bis"), validators=[Needed()])
     reason = StringField(
@@ -306,7 +305,7 @@ class BlockForm(FlaskForm):
 # --- caretakers' and drivers' quick forms ------------------------------------------------------
 
 
-class MaintenanceForm(FlaskForm):
+class MaintenanceForm(Form):
     rickshaw_id = PickField(_l("Rikscha"), validators=[Needed(_l("Bitte wählen Sie eine Rikscha."))])
     kind = ChoiceField(
         _l("Art der Arbeit"),
@@ -338,7 +337,7 @@ class MaintenanceForm(FlaskForm):
     station_id = PickField(_l("Station"), validators=[Optional()])
 
 
-class ChargingForm(FlaskForm):
+class ChargingForm(Form):
     rickshaw_id = PickField(_l("Rikscha"), validators=[Needed(_l("Bitte wählen Sie eine Rikscha."))])
     battery_pack_id = PickField(
         _l("Wechselakku"),
@@ -364,7 +363,7 @@ class ChargingForm(FlaskForm):
     )
 
 
-class DefectForm(FlaskForm):
+class DefectForm(Form):
     rickshaw_id = PickField(_l("Rikscha"), validators=[Needed(_l("Bitte wählen Sie eine Rikscha."))])
     description = TextAreaField(
         _l("Was ist kaputt oder auffällig?"),
@@ -384,7 +383,7 @@ class DefectForm(FlaskForm):
     )
 
 
-class ClearDefectForm(FlaskForm):
+class ClearDefectForm(Form):
     note = TextAreaField(
         _l("Was wurde repariert?"),
         validators=[NotBlank(), Length(max=500)],

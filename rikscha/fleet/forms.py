@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from rikscha.fleet.models import RickshawStatus
-from rikscha.forms import NotBlank, choices, strip_filter
+from rikscha.forms import Form, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 
 RICKSHAW_STATUS_LABELS = {
@@ -22,7 +21,7 @@ MAX_INTERVAL_KM = 100_000
 MAX_INTERVAL_DAYS = 3_650
 
 
-class RickshawForm(FlaskForm):
+class RickshawForm(Form):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=80)], filters=[strip_filter])
     kind = StringField(
         _l("Typ"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, Form, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.limits import MAX_ID
 from rikscha.quarter.labels import (
@@ -99,7 +98,7 @@ def int_or_none(value) -> int | None:
     return number if number is not None and 0 <= number <= MAX_ID else None
 
 
-class AreaForm(FlaskForm):
+class AreaForm(Form):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     kind = SelectField(_l("Art"), choices=choices(AREA_KIND_LABELS.items()), default="playground")
     description = TextAreaField(
@@ -145,7 +144,7 @@ class AreaForm(FlaskForm):
         return True
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     area_placeholder = _l("Bitte wählen")
 
     area_id = SelectField(_l("Revier"), validators=[NotBlank(_l("Bitte wählen Sie ein Revier."))])
@@ -179,7 +178,7 @@ class ReportTaskForm(TaskForm):
     )
 
 
-class TaskFilterForm(FlaskForm):
+class TaskFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -201,7 +200,7 @@ class TaskFilterForm(FlaskForm):
         self.caretaker.choices = choices([("", _l("Alle"))]) + _caretaker_choices()
 
 
-class TaskActionForm(FlaskForm):
+class TaskActionForm(Form):
     """One button per status change; only the allowed ones are shown."""
 
     start = SubmitField(_l("Beginnen"))
@@ -215,7 +214,7 @@ class TaskActionForm(FlaskForm):
         )
 
 
-class ChecklistForm(FlaskForm):
+class ChecklistForm(Form):
     items = MultiCheckboxField(_l("Checkliste"))
 
     def __init__(self, *args, task=None, **kwargs):
@@ -224,7 +223,7 @@ class ChecklistForm(FlaskForm):
             self.items.choices = choices((str(item.id), item.text) for item in task.checklist)
 
 
-class WorkLogForm(FlaskForm):
+class WorkLogForm(Form):
     minutes = IntegerField(
         _l("Arbeitszeit in Minuten"),
         validators=[
@@ -251,7 +250,7 @@ class WorkLogForm(FlaskForm):
             raise ValidationError(_l("Bitte wählen Sie höchstens 3 Fotos."))
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     area_id = SelectField(_l("Revier"), validators=[NotBlank(_l("Bitte wählen Sie ein Revier."))])
     title = StringField(_l("Titel"), validators=[NotBlank(), Length(max=200)], filters=[strip_filter])
     description = TextAreaField(
@@ -337,7 +336,7 @@ class RoundForm(FlaskForm):
         return True
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """What everyone fills in; logged-in people are known, so no contact fields."""
 
     area_placeholder = _l("Anderer Ort (bitte unten beschreiben)")
@@ -407,7 +406,7 @@ class PublicReportForm(ContactReportForm):
     started = HiddenField()
 
 
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -421,7 +420,7 @@ class ReportFilterForm(FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     original = SelectField(
         _l("Ist ein Duplikat von"), validators=[NotBlank(_l("Bitte wählen Sie eine Meldung."))]
     )
@@ -432,7 +431,7 @@ class MergeForm(FlaskForm):
     )
 
 
-class RespondForm(FlaskForm):
+class RespondForm(Form):
     message = TextAreaField(
         _l("Nachricht an die meldende Person"),
         validators=[Optional(), Length(max=2000)],

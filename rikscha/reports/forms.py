@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from rikscha.forms import DayField, NotBlank, choices
+from rikscha.forms import DayField, Form, NotBlank, choices
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.reports import periods
 
@@ -25,7 +24,7 @@ MONTH_LABELS = (
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     class Meta:
         csrf = False
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import abort
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TimeField
 from wtforms.validators import Length, Optional
 
 from rikscha.domain import DomainError
 from rikscha.extensions import db
-from rikscha.forms import DayField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, Form, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message
 from rikscha.rides.drivers import add_absence, add_weekly_window
@@ -26,7 +25,7 @@ WEEKDAY_LABELS = (
 ABSENCE_REASONS = (("holiday", _l("Urlaub")), ("sick", _l("krank")), ("other", _l("anderer Grund")))
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(Form):
     weekday = SelectField(
         _l("Wochentag"), coerce=int, validators=[NotBlank()], choices=choices(enumerate(WEEKDAY_LABELS))
     )
@@ -34,20 +33,20 @@ class AvailabilityForm(FlaskForm):
     end_time = TimeField(_l("Bis"), validators=[NotBlank(_l("Bitte geben Sie eine Uhrzeit an."))])
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(Form):
     start_date = DayField(_l("Erster Tag"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
     end_date = DayField(_l("Letzter Tag"), validators=[NotBlank(_l("Bitte geben Sie ein Datum an."))])
     reason = SelectField(_l("Grund"), choices=choices(ABSENCE_REASONS), validators=[NotBlank()])
 
 
-class QualificationForm(FlaskForm):
+class QualificationForm(Form):
     rickshaw_kind = StringField(
         _l("Rikscha-Typ"), validators=[NotBlank(), Length(max=80)], filters=[strip_filter]
     )
     instructed_on = DayField(_l("Eingewiesen am"), validators=[Optional()])
 
 
-class FirstAidForm(FlaskForm):
+class FirstAidForm(Form):
     first_aid_valid_until = DayField(_l("Erste-Hilfe-Kurs gültig bis"), validators=[Optional()])
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
     EmailField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
 
-from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, Form, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.rides.models import NEED_FIELDS, CancelReason, ConsentMethod
 
@@ -44,7 +43,7 @@ def need_choices():
     return choices((name, NEED_LABELS[name]) for name in NEED_FIELDS)
 
 
-class RiderForm(FlaskForm):
+class RiderForm(Form):
     name = StringField(_l("Name"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     phone = TelField(
         _l("Telefon"),
@@ -83,7 +82,7 @@ class RiderForm(FlaskForm):
     )
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     """One ride. `start` is the ISO start time of a free slot (the slot list offers them)."""
 
     rider_id = IntegerField(_l("Fahrgast"), validators=[NotBlank(_l("Bitte wählen Sie einen Fahrgast."))])
@@ -136,7 +135,7 @@ class BookingForm(FlaskForm):
             raise ValidationError(_l("Bitte wählen Sie ein Ziel aus der Liste oder schreiben Sie eines auf."))
 
 
-class SlotQueryForm(FlaskForm):
+class SlotQueryForm(Form):
     """Which day, how long, how many: the question the free-times list answers (GET)."""
 
     class Meta:
@@ -157,7 +156,7 @@ class SlotQueryForm(FlaskForm):
         self.duration.choices = choices((m, _l("%(minutes)s Minuten", minutes=m)) for m in durations)
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = RadioField(
         _l("Grund der Absage"),
         choices=choices((r.value, CANCEL_REASON_LABELS[r]) for r in CancelReason),
@@ -169,7 +168,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(Form):
     km = DecimalField(
         _l("Gefahrene Kilometer"),
         places=1,
@@ -180,7 +179,7 @@ class CompleteForm(FlaskForm):
     )
 
 
-class RiderSearchForm(FlaskForm):
+class RiderSearchForm(Form):
     class Meta:
         csrf = False
 
@@ -189,7 +188,7 @@ class RiderSearchForm(FlaskForm):
     )
 
 
-class RideFilterForm(FlaskForm):
+class RideFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import format_time
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from rikscha.forms import DayField, MultiCheckboxField, NotBlank, choices, strip_filter
+from rikscha.forms import DayField, Form, MultiCheckboxField, NotBlank, choices, strip_filter
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.rides.driver_forms import ABSENCE_REASONS, WEEKDAY_LABELS, QualificationForm
 from rikscha.rides.forms import CANCEL_REASON_LABELS, BookingForm, RideFilterForm
@@ -106,7 +105,7 @@ def check_opening_hours(data) -> tuple[dict[str, list[list[str]]], str | None]:
     return dict(sorted(result.items())), None
 
 
-class SettingsRulesForm(FlaskForm):
+class SettingsRulesForm(Form):
     """Everything of the booking settings except the opening hours (shared by the page and the API)."""
 
     closed_days = TextAreaField(
@@ -231,7 +230,7 @@ for _weekday, _label in enumerate(WEEKDAY_LABELS):
     )
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(Form):
     name = StringField(_l("Name des Ziels"), validators=[NotBlank(), Length(max=120)], filters=[strip_filter])
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)], filters=[strip_filter])
     notes = TextAreaField(
@@ -254,7 +253,7 @@ def _places_choices(places, current=None):
     return choices([("", _l("– bitte wählen –"))] + [(str(p.id), p.name) for p in offered])
 
 
-class PhoneBookingForm(FlaskForm):
+class PhoneBookingForm(Form):
     """The second half of a phone booking: a free time plus pickup, destination and needs.
 
     Day, duration and party size come from the slot query (GET) above it; the fields below
@@ -299,7 +298,7 @@ class PhoneBookingForm(FlaskForm):
         self.start_at = moment
 
 
-class RideDetailsForm(FlaskForm):
+class RideDetailsForm(Form):
     """What the office may change on a booked ride (the time is changed by cancelling and rebooking)."""
 
     pickup = _same_as(BookingForm.pickup)
@@ -318,7 +317,7 @@ class RideDetailsForm(FlaskForm):
         self.destination_place_id.choices = _places_choices(places, current_place)
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     pair = RadioField(
         _l("Rikscha und Fahrer:in"),
         validate_choice=False,
@@ -347,7 +346,7 @@ class OfficeRideFilterForm(RideFilterForm):
             raise ValidationError(_l("Das Ende darf nicht vor dem Anfang liegen."))
 
 
-class WeatherCancelForm(FlaskForm):
+class WeatherCancelForm(Form):
     """A window of one day in which every ride is cancelled (asked with GET, confirmed with POST)."""
 
     class Meta:
@@ -391,7 +390,7 @@ class WeatherCancelForm(FlaskForm):
         )
 
 
-class DayForm(FlaskForm):
+class DayForm(Form):
     class Meta:
         csrf = False
 
@@ -411,7 +410,7 @@ class OfficeQualificationForm(QualificationForm):
 # --- API bodies ---------------------------------------------------------------------------------
 
 
-class DriverAvailabilityApiForm(FlaskForm):
+class DriverAvailabilityApiForm(Form):
     """Either a weekly window (weekday, start, end) or a dated absence (absence_from, absence_to, reason)."""
 
     weekday = IntegerField(_l("Wochentag (0 = Montag … 6 = Sonntag)"), validators=[Optional(), _range(0, 6)])

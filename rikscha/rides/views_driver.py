@@ -9,14 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from rikscha.audit.services import record_view
 from rikscha.auth.roles import Role, roles_required
 from rikscha.database import utcnow
 from rikscha.domain import DomainError
 from rikscha.extensions import db
-from rikscha.forms import ActionForm, DayField, NotBlank
+from rikscha.forms import ActionForm, DayField, Form, NotBlank
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.messages import error_message, message_for, register_messages
 from rikscha.page_helpers import translated, url_before_id
@@ -62,7 +61,7 @@ _SHOWN = (*ACTIVE_STATUSES, RideStatus.COMPLETED.value, RideStatus.NO_SHOW.value
 _OPEN_BACK = timedelta(days=14)
 
 
-class RunSheetForm(FlaskForm):
+class RunSheetForm(Form):
     """Which day the run sheet is for (GET)."""
 
     class Meta:

@@ -7,12 +7,14 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.support import Translations
 from sqlalchemy import func, select
 
 from rikscha.audit.models import AuditEvent
 from rikscha.auth.models import User
 from rikscha.extensions import db
 from rikscha.fleet.models import Rickshaw
+from rikscha.forms import wtforms_catalog
 from rikscha.notifications.models import OutboxMessage
 from rikscha.rides.models import (
     BookingSettings,
@@ -426,6 +428,29 @@ def test_cancel_form_validation(app, client, office, fleet):
     assert response.status_code == 200 and "Keine gültige Auswahl" in html(response)
     with app.app_context():
         assert db.session.get(Ride, ride_id).status == "confirmed"
+
+
+def test_wtforms_messages_follow_the_language_and_are_read_once_per_language(
+    app, client, office, fleet, monkeypatch
+):
+    # Flask-WTF read and parsed WTForms' catalog anew for every request that needed a message.
+    ride_id = ride_at(app, at(open_day_ahead(2), 10))
+    catalogs_read = []
+    read = Translations.load.__func__
+
+    def counted(cls, dirname=None, locales=None, domain=None):
+        if domain == "wtforms":
+            catalogs_read.append(str(locales[0]))
+        return read(cls, dirname, locales, domain)
+
+    monkeypatch.setattr(Translations, "load", classmethod(counted))
+    wtforms_catalog.cache_clear()
+    for language, message in (("de", "Keine gültige Auswahl"), ("en", "Not a valid choice")):
+        client.post("/sprache", data={"language": language})
+        for _ in range(3):
+            response = client.post(f"/buero/fahrten/{ride_id}/absagen", data={"reason": "bogus"})
+            assert response.status_code == 200 and message in html(response)
+    assert catalogs_read == ["de", "en"]
 
 
 @pytest.mark.both_databases
