@@ -60,16 +60,16 @@ class CommaFloatField(FloatField):
 
 
 def _caretaker_choices():
-    from rikscha.quarter.services import caretakers
+    from rikscha.quarter.services import caretaker_names
 
-    return choices((str(person.id), person.name) for person in caretakers())
+    return choices((str(person_id), name) for person_id, name in caretaker_names())
 
 
 def _area_choices(placeholder):
     """Active areas; with an empty first choice on pages (the API's forms have none)."""
-    from rikscha.quarter.services import areas
+    from rikscha.quarter.services import area_names
 
-    found = choices((str(area.id), area.name) for area in areas(active_only=True))
+    found = choices((str(area_id), name) for area_id, name in area_names(active_only=True))
     return choices([("", placeholder)]) + found if placeholder is not None else found
 
 

@@ -115,16 +115,23 @@ def can_see_task(user, task: Task) -> bool:
 # --- people and areas ---------------------------------------------------------------------------
 
 
+def _caretakers(*columns):
+    return (
+        select(*columns)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.CARETAKER.value, User.active.is_(True))
+        .order_by(User.name)
+    )
+
+
 def caretakers() -> list[User]:
     """Active users with the caretaker role, by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole)
-            .where(UserRole.role == Role.CARETAKER.value, User.active.is_(True))
-            .order_by(User.name)
-        )
-    )
+    return list(db.session.scalars(_caretakers(User)))
+
+
+def caretaker_names() -> list[tuple[int, str]]:
+    """(id, name) of the active caretakers, by name: for choices, without loading users and roles."""
+    return [(row.id, row.name) for row in db.session.execute(_caretakers(User.id, User.name))]
 
 
 def caretakers_by_id(ids: Iterable[int], field: str) -> list[User]:
@@ -137,11 +144,20 @@ def caretakers_by_id(ids: Iterable[int], field: str) -> list[User]:
     return [found[i] for i in sorted(wanted)]
 
 
+def _areas(*columns, active_only: bool):
+    query = select(*columns).order_by(func.lower(Area.name))
+    return query.where(Area.active.is_(True)) if active_only else query
+
+
 def areas(*, active_only: bool = False) -> list[Area]:
-    query = select(Area).order_by(func.lower(Area.name))
-    if active_only:
-        query = query.where(Area.active.is_(True))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_areas(Area, active_only=active_only)))
+
+
+def area_names(*, active_only: bool = False) -> list[tuple[int, str]]:
+    """(id, name) of the areas, by name: for choices, without loading each area's caretakers."""
+    return [
+        (row.id, row.name) for row in db.session.execute(_areas(Area.id, Area.name, active_only=active_only))
+    ]
 
 
 def save_area(
