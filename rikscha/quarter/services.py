@@ -9,6 +9,7 @@ from functools import cache
 from operator import attrgetter
 
 from sqlalchemy import Select, bindparam, case, false, func, or_, select, true
+from sqlalchemy.orm import defaultload, selectinload
 
 from rikscha.audit.services import record_event
 from rikscha.auth.models import User, UserRole
@@ -388,6 +389,11 @@ def list_tasks(viewer, filters: TaskFilter, *, today: date, limit: int = LIST_LI
     if filters.overdue:
         query = query.where(Task.due_date < today)
     query = query.order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(limit)
+    # Lists name the area and the assignees, nothing more: not the area's caretakers, not roles.
+    query = query.options(
+        defaultload(Task.area).lazyload(Area.caretakers),
+        selectinload(Task.assignees).lazyload(User.role_rows),
+    )
     return list(db.session.scalars(query))
 
 
