@@ -291,7 +291,6 @@ def booking_rounds(
     return {
         "rounds": runs,
         "requests": sent,
-        "created": outcomes.get(201, 0),
         "outcomes": outcomes,
         "created_per_s": statistics.median(run["created_per_s"] for run in runs),
         "p50_ms": statistics.median(run["p50_ms"] for run in runs),
@@ -343,7 +342,6 @@ def post_bookings(base: str, headers: dict, bodies: list[bytes], connections: in
         "created_per_s": outcomes.get(201, 0) / elapsed,
         "p50_ms": percentile(latencies, 0.5) * 1000 if latencies else 0.0,
         "p99_ms": percentile(latencies, 0.99) * 1000 if latencies else 0.0,
-        "slots": len(bodies),
     }
 
 

@@ -6,7 +6,6 @@ from functools import cache, lru_cache
 
 from babel.support import Translations
 from flask import current_app, has_request_context
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField, SelectMultipleField, widgets
@@ -15,6 +14,7 @@ from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 from wtforms.widgets import core as widget_core
 
+from rikscha.i18n import current_locale_name
 from rikscha.i18n import lazy_gettext as _l
 from rikscha.jinja_output import escape_output
 from rikscha.limits import FIRST_DAY, LAST_DAY
@@ -33,7 +33,7 @@ class _WTFormsMessages:
 
     @staticmethod
     def _catalog() -> Translations | None:
-        return wtforms_catalog(str(get_locale())) if has_request_context() else None
+        return wtforms_catalog(current_locale_name()) if has_request_context() else None
 
     def gettext(self, string: str) -> str:
         catalog = self._catalog()
